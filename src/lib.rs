@@ -1,0 +1,74 @@
+//! # kataven
+//!
+//! The Rust SDK for the [Kataven Hub](https://kataven.ai) API.
+//!
+//! ```
+//! # async fn run() -> kataven::Result<()> {
+//! # let hub = kataven::mock::MockHub::start().await;
+//! # unsafe { std::env::set_var("KATAVEN_API_KEY", hub.api_key()); std::env::set_var("KATAVEN_BASE_URL", hub.base_url()); }
+//! let client = kataven::Client::from_env()?; // KATAVEN_API_KEY, KATAVEN_BASE_URL, KATAVEN_ACCOUNT_ID
+//!
+//! let created = client
+//!     .widget_keys()
+//!     .create("acme.com production")
+//!     .domain_allowlist(["acme.com", "*.acme.com"])
+//!     .await?;
+//! println!("embed: {}", created.public_key); // shown once: store it
+//!
+//! for key in client.widget_keys().list().await? {
+//!     println!("{} {} disabled={}", key.id, key.name, key.is_disabled());
+//! }
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! ```
+//!
+//! ## Layout
+//!
+//! - [`Client`] and [`ClientBuilder`]: credentials, base URL, retries, timeouts.
+//! - [`widget_keys`]: the widget-key operations and their types.
+//! - [`allowlist`]: parse allowlist entries and check an origin locally.
+//! - [`Error`]: the one error type.
+//! - [`raw`]: the low-level client generated from the Hub's OpenAPI spec, for
+//!   endpoints the facade does not wrap. Its types follow the spec and may
+//!   change with any spec refresh; the facade's do not.
+//! - `mock` (feature `mock`): an in-memory Hub on a loopback port, for your
+//!   own tests.
+//!
+//! ## Reliability
+//!
+//! Reads (and revoke, the one idempotent write) are retried on connection
+//! failures, timeouts, 408, 429, 502, 503 and 504, with exponential backoff
+//! and jitter, honouring `Retry-After`. Create, update and delete are retried
+//! only when the request provably never reached the Hub (the connection
+//! failed) or on 429: a write that timed out or got a 5xx may have happened,
+//! and is never sent twice. Every call is bounded by a total timeout.
+//!
+//! ## Features
+//!
+//! - `rustls` (default): TLS with rustls and the ring provider, configured
+//!   per client (no process-wide provider is installed).
+//! - `native-tls`: the platform's TLS instead (build with
+//!   `default-features = false`).
+//! - `mock`: [`mock::MockHub`].
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod allowlist;
+mod call;
+mod client;
+mod error;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
+pub mod raw;
+mod transport;
+pub mod widget_keys;
+
+pub use chrono;
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_API_KEY, ENV_BASE_URL,
+};
+pub use error::{Error, Result};
+pub use widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};

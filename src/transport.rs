@@ -1,0 +1,331 @@
+//! Cross-cutting behaviour of every call, generated or not: retries with
+//! backoff, timeouts, bounded bodies and tracing. It lives in progenitor's
+//! `ClientHooks::exec`, so the low-level [`raw`](crate::raw) client gets it
+//! too.
+//!
+//! Retry rules (see `hub-api.md`): GET is safe to retry; POST, PATCH and
+//! DELETE are not idempotent, so they are retried only when the request
+//! provably never reached the Hub (the connection could not be made) or on
+//! 429 (the Hub refused it before doing anything). A write that timed out or
+//! got a 5xx may have happened, and is never sent again. The one idempotent
+//! write, revoke (`disabled: true`), is marked by the facade and retried like
+//! a GET.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use progenitor_client::{ClientHooks, OperationInfo};
+use tracing::Instrument;
+use reqwest::{Method, Request, Response};
+
+/// Defaults, written in the docs of [`ClientBuilder`](crate::ClientBuilder).
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 2;
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(8);
+
+/// The settings every call runs under; the generated client's inner value.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Transport {
+    pub(crate) max_retries: u32,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) total_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) max_retry_after: Duration,
+    /// Stretches (or shrinks) every backoff delay; tests set it near 0.
+    pub(crate) backoff_scale: f64,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self {
+            max_retries: DEFAULT_MAX_RETRIES,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            total_timeout: DEFAULT_TOTAL_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            backoff_scale: 1.0,
+        }
+    }
+}
+
+/// What one call (all its attempts) left behind for the facade to report.
+#[derive(Debug, Default)]
+pub(crate) struct CallState {
+    /// Set by the facade for the one idempotent write (revoke).
+    pub(crate) idempotent: bool,
+    pub(crate) attempts: AtomicU32,
+    /// Which timeout bounded the last attempt, e.g. "total timeout of 60s".
+    pub(crate) timeout: Mutex<Option<String>>,
+}
+
+impl CallState {
+    pub(crate) fn new(idempotent: bool) -> Arc<Self> {
+        Arc::new(Self {
+            idempotent,
+            ..Self::default()
+        })
+    }
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+    pub(crate) fn timeout(&self) -> Option<String> {
+        self.timeout.lock().ok().and_then(|t| t.clone())
+    }
+}
+
+thread_local! {
+    static CURRENT_CALL: RefCell<Option<Arc<CallState>>> = const { RefCell::new(None) };
+}
+
+/// Runs `future` with `state` as the current call, so that `exec` (which
+/// progenitor calls without any context of ours) can record into it.
+/// A small stand-in for a task-local that needs no runtime feature.
+pub(crate) fn with_call<F: Future>(state: Arc<CallState>, future: F) -> WithCall<F> {
+    WithCall {
+        state,
+        future: Box::pin(future),
+    }
+}
+
+pub(crate) struct WithCall<F: Future> {
+    state: Arc<CallState>,
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for WithCall<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        struct Restore(Option<Arc<CallState>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                CURRENT_CALL.with(|c| *c.borrow_mut() = previous);
+            }
+        }
+        let state = self.state.clone();
+        let _restore = Restore(CURRENT_CALL.with(|c| c.borrow_mut().replace(state)));
+        self.future.as_mut().poll(cx)
+    }
+}
+
+fn current_call() -> Arc<CallState> {
+    CURRENT_CALL
+        .with(|c| c.borrow().clone())
+        .unwrap_or_else(|| CallState::new(false))
+}
+
+/// Why an attempt may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RetryReason {
+    Connect,
+    Timeout,
+    Transport,
+    Status(u16),
+}
+
+impl std::fmt::Display for RetryReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RetryReason::Connect => f.write_str("connection failed"),
+            RetryReason::Timeout => f.write_str("attempt timed out"),
+            RetryReason::Transport => f.write_str("connection broke"),
+            RetryReason::Status(s) => write!(f, "status {s}"),
+        }
+    }
+}
+
+impl Transport {
+    /// Whether this outcome may be retried, given the method.
+    fn retry_reason(
+        &self,
+        safe: bool,
+        outcome: &reqwest::Result<Response>,
+    ) -> Option<RetryReason> {
+        match outcome {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retryable = match status {
+                    429 => true,
+                    408 | 502 | 503 | 504 => safe,
+                    _ => false,
+                };
+                retryable.then_some(RetryReason::Status(status))
+            }
+            // A refused or failed connection never reached the Hub: safe for
+            // every method. (reqwest reports DNS and TLS handshake failures as
+            // connect errors too.)
+            Err(err) if err.is_connect() => Some(RetryReason::Connect),
+            Err(err) if err.is_timeout() => safe.then_some(RetryReason::Timeout),
+            Err(_) => safe.then_some(RetryReason::Transport),
+        }
+    }
+
+    /// The delay before retry number `retry` (1-based): exponential backoff
+    /// with jitter, or the Hub's `Retry-After`.
+    fn backoff(&self, retry: u32) -> Duration {
+        let exp = BACKOFF_BASE.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        let capped = exp.min(BACKOFF_MAX);
+        // "Equal jitter": half fixed, half random, so retries of many clients spread out.
+        let jittered = capped.mul_f64(0.5 + 0.5 * jitter());
+        jittered.mul_f64(self.backoff_scale.max(0.0))
+    }
+}
+
+/// A number in [0, 1) that differs between calls and processes; not for
+/// cryptography.
+fn jitter() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = nanos ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    // splitmix64 finaliser
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Parses `Retry-After`: delta-seconds or an HTTP date.
+pub(crate) fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// The path with ids replaced by `{id}`, for tracing.
+fn path_template(url: &reqwest::Url) -> String {
+    url.path()
+        .split('/')
+        .map(|segment| {
+            if uuid::Uuid::parse_str(segment).is_ok() {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Caps a response body at `limit` bytes; past it, reading fails.
+fn limit_body(response: Response, limit: usize) -> Response {
+    let response: http::Response<reqwest::Body> = response.into();
+    let (parts, body) = response.into_parts();
+    let limited = http_body_util::Limited::new(body, limit);
+    Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(limited)))
+}
+
+impl ClientHooks<Transport> for crate::raw::Client {
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let transport = progenitor_client::ClientInfo::inner(self);
+        let http = progenitor_client::ClientInfo::client(self);
+        let call = current_call();
+        let method = request.method().clone();
+        let safe = call.idempotent || method == Method::GET || method == Method::HEAD;
+        let started = Instant::now();
+        let deadline = started + transport.total_timeout;
+
+        let span = tracing::info_span!(
+            "kataven.request",
+            operation = info.operation_id,
+            method = %method,
+            path = %path_template(request.url()),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let outcome = async {
+            let mut request = request;
+            loop {
+            let attempt = call.attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let (timeout, which) = if remaining < transport.attempt_timeout {
+                (remaining, format!("total timeout of {:?}", transport.total_timeout))
+            } else {
+                (
+                    transport.attempt_timeout,
+                    format!("attempt timeout of {:?}", transport.attempt_timeout),
+                )
+            };
+            if let Ok(mut slot) = call.timeout.lock() {
+                *slot = Some(which);
+            }
+            *request.timeout_mut() = Some(timeout.max(Duration::from_millis(1)));
+            // A request whose body cannot be cloned (a stream) is never retried.
+            let retry_copy = if attempt <= transport.max_retries {
+                request.try_clone()
+            } else {
+                None
+            };
+
+            let result = http.execute(request).await;
+            let reason = transport.retry_reason(safe, &result);
+            let (Some(reason), Some(next)) = (reason, retry_copy) else {
+                break result;
+            };
+
+            let retry_after = result
+                .as_ref()
+                .ok()
+                .and_then(|response| parse_retry_after(response.headers()));
+            let delay = match retry_after {
+                // A hint beyond the cap fails fast: the caller gets the 429
+                // with its hint instead of a long silent wait.
+                Some(hint) if hint > transport.max_retry_after => break result,
+                Some(hint) => hint,
+                None => transport.backoff(attempt),
+            };
+            if Instant::now() + delay >= deadline {
+                break result;
+            }
+            tracing::info!(
+                attempt,
+                reason = %reason,
+                delay_ms = delay.as_millis() as u64,
+                "kataven: retrying {}",
+                info.operation_id
+            );
+            drop(result);
+            tokio::time::sleep(delay).await;
+            request = next;
+            }
+        }
+        .instrument(span.clone())
+        .await;
+
+        span.record("attempts", call.attempts());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        match outcome {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                if response.status().is_success() {
+                    tracing::debug!("kataven: {} answered {}", info.operation_id, response.status());
+                } else {
+                    tracing::info!("kataven: {} answered {}", info.operation_id, response.status());
+                }
+                Ok(limit_body(response, transport.max_response_bytes))
+            }
+            Err(err) => {
+                tracing::info!(error = %err, "kataven: {} failed", info.operation_id);
+                Err(err)
+            }
+        }
+    }
+}
