@@ -34,7 +34,10 @@ fn main() {
     match generate(&spec_path) {
         Ok(code) => {
             if let Err(err) = fs::write(out_dir.join("codegen.rs"), code) {
-                fail(&spec_path, &format!("cannot write the generated code: {err}"));
+                fail(
+                    &spec_path,
+                    &format!("cannot write the generated code: {err}"),
+                );
             }
         }
         Err(problem) => fail(&spec_path, &problem),

@@ -157,7 +157,9 @@ impl AllowlistEntry {
         }
         for (c, what) in [('?', "a query"), ('#', "a fragment"), ('@', "user info")] {
             if entry.contains(c) {
-                return Err(err(&format!("it has {what}; write the host or origin only")));
+                return Err(err(&format!(
+                    "it has {what}; write the host or origin only"
+                )));
             }
         }
 
@@ -284,9 +286,9 @@ impl fmt::Display for AllowlistEntry {
 /// assert!(!kataven::allowlist::allows::<&str>(&[], "https://acme.com"));
 /// ```
 pub fn allows<S: AsRef<str>>(allowlist: &[S], origin: &str) -> bool {
-    allowlist.iter().any(|entry| {
-        AllowlistEntry::parse(entry.as_ref()).is_ok_and(|entry| entry.matches(origin))
-    })
+    allowlist
+        .iter()
+        .any(|entry| AllowlistEntry::parse(entry.as_ref()).is_ok_and(|entry| entry.matches(origin)))
 }
 
 /// Splits `host[:port]`, where host may be a bracketed IPv6 literal.
@@ -322,14 +324,21 @@ fn validate_host(host: &str) -> Result<String, String> {
     }
     if let Some(inner) = host.strip_prefix('[') {
         let inner = inner.strip_suffix(']').unwrap_or(inner);
-        if inner.is_empty() || !inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
             return Err("its IPv6 address is malformed".to_string());
         }
         return Ok(host.to_ascii_lowercase());
     }
     for label in host.split('.') {
         if label.is_empty() {
-            return Err("it has an empty label (two dots in a row, or a leading or trailing dot)".to_string());
+            return Err(
+                "it has an empty label (two dots in a row, or a leading or trailing dot)"
+                    .to_string(),
+            );
         }
         if label.len() > 63 {
             return Err("a label is longer than 63 characters".to_string());
@@ -492,7 +501,14 @@ mod tests {
     #[test]
     fn unparsable_origins_match_nothing() {
         let e = ok("acme.com");
-        for origin in ["acme.com", "", "null", "file:///x", "https://acme.com/path", "https://u@acme.com"] {
+        for origin in [
+            "acme.com",
+            "",
+            "null",
+            "file:///x",
+            "https://acme.com/path",
+            "https://u@acme.com",
+        ] {
             assert!(!e.matches(origin), "{origin}");
         }
     }

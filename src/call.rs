@@ -105,11 +105,11 @@ impl Call {
                 }
                 self.api_error(status, &body, retry_after, attempts)
             }
-            E::InvalidResponsePayload(body, err) => self.decode_error(self.status, &err.to_string(), &body),
-            E::ResponseBodyError(err) => self.body_error(state, err, &[]),
-            E::CommunicationError(err) | E::InvalidUpgrade(err) => {
-                self.reqwest_error(state, err)
+            E::InvalidResponsePayload(body, err) => {
+                self.decode_error(self.status, &err.to_string(), &body)
             }
+            E::ResponseBodyError(err) => self.body_error(state, err, &[]),
+            E::CommunicationError(err) | E::InvalidUpgrade(err) => self.reqwest_error(state, err),
             E::InvalidRequest(problem) => Error::invalid("request", problem),
             E::Custom(message) => Error::Transport {
                 operation: self.operation,
@@ -249,11 +249,20 @@ mod tests {
     #[test]
     fn finds_the_key_in_json_text_and_truncated_bodies() {
         let json = r#"{"public_key":"pk_live_acme_abc123","id":5}"#;
-        assert_eq!(find_public_key(json).map(|k| k.to_string()), Some("pk_live_acme_abc123".into()));
+        assert_eq!(
+            find_public_key(json).map(|k| k.to_string()),
+            Some("pk_live_acme_abc123".into())
+        );
         let truncated = r#"{"id":"x","public_key":"pk_live_acme_Zz9","na"#;
-        assert_eq!(find_public_key(truncated).map(|k| k.to_string()), Some("pk_live_acme_Zz9".into()));
+        assert_eq!(
+            find_public_key(truncated).map(|k| k.to_string()),
+            Some("pk_live_acme_Zz9".into())
+        );
         let renamed = r#"{"key":"pk_live_acme_q1"}"#;
-        assert_eq!(find_public_key(renamed).map(|k| k.to_string()), Some("pk_live_acme_q1".into()));
+        assert_eq!(
+            find_public_key(renamed).map(|k| k.to_string()),
+            Some("pk_live_acme_q1".into())
+        );
         assert!(find_public_key("<html>oops</html>").is_none());
         assert!(find_public_key("pk_live_").is_none());
     }

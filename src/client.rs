@@ -47,7 +47,10 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &progenitor_client::ClientInfo::baseurl(&self.raw))
+            .field(
+                "base_url",
+                &progenitor_client::ClientInfo::baseurl(&self.raw),
+            )
             .field("account_id", &self.account_id)
             .field("credentials", &"[redacted]")
             .finish()
@@ -203,7 +206,10 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("credentials", &self.credentials.as_ref().map(|_| "[redacted]"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "[redacted]"),
+            )
             .field("account_id", &self.account_id)
             .field("base_url", &self.base_url)
             .field("transport", &self.transport)
@@ -330,14 +336,21 @@ impl ClientBuilder {
         for (field, value) in [
             ("attempt_timeout", self.transport.attempt_timeout),
             ("total_timeout", self.transport.total_timeout),
-            ("connect_timeout", self.connect_timeout.unwrap_or(transport::DEFAULT_CONNECT_TIMEOUT)),
+            (
+                "connect_timeout",
+                self.connect_timeout
+                    .unwrap_or(transport::DEFAULT_CONNECT_TIMEOUT),
+            ),
         ] {
             if value.is_zero() {
                 return Err(Error::invalid(field, "it must be longer than zero"));
             }
         }
         if self.transport.max_response_bytes == 0 {
-            return Err(Error::invalid("max_response_bytes", "it must be at least 1"));
+            return Err(Error::invalid(
+                "max_response_bytes",
+                "it must be at least 1",
+            ));
         }
 
         let mut auth = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
@@ -348,19 +361,26 @@ impl ClientBuilder {
             agent.push(' ');
             agent.push_str(extra);
         }
-        let agent = HeaderValue::try_from(agent)
-            .map_err(|_| Error::invalid("user_agent", "it holds characters a header cannot carry"))?;
+        let agent = HeaderValue::try_from(agent).map_err(|_| {
+            Error::invalid("user_agent", "it holds characters a header cannot carry")
+        })?;
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         headers.insert(USER_AGENT, agent);
 
         let http = tls(reqwest::Client::builder())?
             .default_headers(headers)
-            .connect_timeout(self.connect_timeout.unwrap_or(transport::DEFAULT_CONNECT_TIMEOUT))
+            .connect_timeout(
+                self.connect_timeout
+                    .unwrap_or(transport::DEFAULT_CONNECT_TIMEOUT),
+            )
             .build()
             .map_err(|err| Error::Transport {
                 operation: "client",
-                message: format!("could not set up the HTTP client: {}", crate::call::describe(&err)),
+                message: format!(
+                    "could not set up the HTTP client: {}",
+                    crate::call::describe(&err)
+                ),
                 attempts: 0,
                 source: Some(Box::new(err)),
             })?;
@@ -408,10 +428,16 @@ fn check_token(field: &'static str, token: &str) -> Result<()> {
         return Err(Error::invalid(field, "it is empty"));
     }
     if token.starts_with("Bearer ") || token.starts_with("bearer ") {
-        return Err(Error::invalid(field, "leave out the `Bearer ` prefix; the client adds it"));
+        return Err(Error::invalid(
+            field,
+            "leave out the `Bearer ` prefix; the client adds it",
+        ));
     }
     if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid(field, "it contains spaces or control characters"));
+        return Err(Error::invalid(
+            field,
+            "it contains spaces or control characters",
+        ));
     }
     Ok(())
 }
@@ -441,13 +467,20 @@ fn check_account(account: &str) -> Result<()> {
 /// Checks a base URL and strips its trailing `/`.
 fn normalise_base_url(url: &str) -> Result<String> {
     let err = |problem: String| Error::invalid("base_url", problem);
-    let parsed = reqwest::Url::parse(url.trim())
-        .map_err(|e| err(format!("`{url}` is not a URL ({e}); write e.g. https://api.kataven.ai")))?;
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+        err(format!(
+            "`{url}` is not a URL ({e}); write e.g. https://api.kataven.ai"
+        ))
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(err(format!("`{url}` must start with https:// (or http:// for a local Hub)")));
+        return Err(err(format!(
+            "`{url}` must start with https:// (or http:// for a local Hub)"
+        )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(err("it must not carry user info; pass credentials with .api_key()".to_string()));
+        return Err(err(
+            "it must not carry user info; pass credentials with .api_key()".to_string(),
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(err(format!("`{url}` must not have a query or fragment")));
@@ -469,14 +502,25 @@ mod tests {
 
     #[test]
     fn base_urls() {
-        assert_eq!(normalise_base_url("https://api.kataven.ai/").ok().as_deref(), Some("https://api.kataven.ai"));
         assert_eq!(
-            normalise_base_url("https://hub.kataven.ai/hub-api/").ok().as_deref(),
+            normalise_base_url("https://api.kataven.ai/")
+                .ok()
+                .as_deref(),
+            Some("https://api.kataven.ai")
+        );
+        assert_eq!(
+            normalise_base_url("https://hub.kataven.ai/hub-api/")
+                .ok()
+                .as_deref(),
             Some("https://hub.kataven.ai/hub-api")
         );
-        let err = normalise_base_url("https://api.kataven.ai/v1").unwrap_err().to_string();
+        let err = normalise_base_url("https://api.kataven.ai/v1")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("write `https://api.kataven.ai`"), "{err}");
-        let err = normalise_base_url("https://api.kataven.ai/api/v1/").unwrap_err().to_string();
+        let err = normalise_base_url("https://api.kataven.ai/api/v1/")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("write `https://api.kataven.ai`"), "{err}");
         assert!(normalise_base_url("ftp://x").is_err());
         assert!(normalise_base_url("api.kataven.ai").is_err());

@@ -21,8 +21,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use progenitor_client::{ClientHooks, OperationInfo};
-use tracing::Instrument;
 use reqwest::{Method, Request, Response};
+use tracing::Instrument;
 
 /// Defaults, written in the docs of [`ClientBuilder`](crate::ClientBuilder).
 pub(crate) const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -148,11 +148,7 @@ impl std::fmt::Display for RetryReason {
 
 impl Transport {
     /// Whether this outcome may be retried, given the method.
-    fn retry_reason(
-        &self,
-        safe: bool,
-        outcome: &reqwest::Result<Response>,
-    ) -> Option<RetryReason> {
+    fn retry_reason(&self, safe: bool, outcome: &reqwest::Result<Response>) -> Option<RetryReason> {
         match outcome {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -201,12 +197,19 @@ fn jitter() -> f64 {
 
 /// Parses `Retry-After`: delta-seconds or an HTTP date.
 pub(crate) fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The path with ids replaced by `{id}`, for tracing.
@@ -229,7 +232,10 @@ fn limit_body(response: Response, limit: usize) -> Response {
     let response: http::Response<reqwest::Body> = response.into();
     let (parts, body) = response.into_parts();
     let limited = http_body_util::Limited::new(body, limit);
-    Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(limited)))
+    Response::from(http::Response::from_parts(
+        parts,
+        reqwest::Body::wrap(limited),
+    ))
 }
 
 impl ClientHooks<Transport> for crate::raw::Client {
@@ -254,57 +260,60 @@ impl ClientHooks<Transport> for crate::raw::Client {
         let outcome = async {
             let mut request = request;
             loop {
-            let attempt = call.attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let (timeout, which) = if remaining < transport.attempt_timeout {
-                (remaining, format!("total timeout of {:?}", transport.total_timeout))
-            } else {
-                (
-                    transport.attempt_timeout,
-                    format!("attempt timeout of {:?}", transport.attempt_timeout),
-                )
-            };
-            if let Ok(mut slot) = call.timeout.lock() {
-                *slot = Some(which);
-            }
-            *request.timeout_mut() = Some(timeout.max(Duration::from_millis(1)));
-            // A request whose body cannot be cloned (a stream) is never retried.
-            let retry_copy = if attempt <= transport.max_retries {
-                request.try_clone()
-            } else {
-                None
-            };
+                let attempt = call.attempts.fetch_add(1, Ordering::Relaxed) + 1;
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let (timeout, which) = if remaining < transport.attempt_timeout {
+                    (
+                        remaining,
+                        format!("total timeout of {:?}", transport.total_timeout),
+                    )
+                } else {
+                    (
+                        transport.attempt_timeout,
+                        format!("attempt timeout of {:?}", transport.attempt_timeout),
+                    )
+                };
+                if let Ok(mut slot) = call.timeout.lock() {
+                    *slot = Some(which);
+                }
+                *request.timeout_mut() = Some(timeout.max(Duration::from_millis(1)));
+                // A request whose body cannot be cloned (a stream) is never retried.
+                let retry_copy = if attempt <= transport.max_retries {
+                    request.try_clone()
+                } else {
+                    None
+                };
 
-            let result = http.execute(request).await;
-            let reason = transport.retry_reason(safe, &result);
-            let (Some(reason), Some(next)) = (reason, retry_copy) else {
-                break result;
-            };
+                let result = http.execute(request).await;
+                let reason = transport.retry_reason(safe, &result);
+                let (Some(reason), Some(next)) = (reason, retry_copy) else {
+                    break result;
+                };
 
-            let retry_after = result
-                .as_ref()
-                .ok()
-                .and_then(|response| parse_retry_after(response.headers()));
-            let delay = match retry_after {
-                // A hint beyond the cap fails fast: the caller gets the 429
-                // with its hint instead of a long silent wait.
-                Some(hint) if hint > transport.max_retry_after => break result,
-                Some(hint) => hint,
-                None => transport.backoff(attempt),
-            };
-            if Instant::now() + delay >= deadline {
-                break result;
-            }
-            tracing::info!(
-                attempt,
-                reason = %reason,
-                delay_ms = delay.as_millis() as u64,
-                "kataven: retrying {}",
-                info.operation_id
-            );
-            drop(result);
-            tokio::time::sleep(delay).await;
-            request = next;
+                let retry_after = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|response| parse_retry_after(response.headers()));
+                let delay = match retry_after {
+                    // A hint beyond the cap fails fast: the caller gets the 429
+                    // with its hint instead of a long silent wait.
+                    Some(hint) if hint > transport.max_retry_after => break result,
+                    Some(hint) => hint,
+                    None => transport.backoff(attempt),
+                };
+                if Instant::now() + delay >= deadline {
+                    break result;
+                }
+                tracing::info!(
+                    attempt,
+                    reason = %reason,
+                    delay_ms = delay.as_millis() as u64,
+                    "kataven: retrying {}",
+                    info.operation_id
+                );
+                drop(result);
+                tokio::time::sleep(delay).await;
+                request = next;
             }
         }
         .instrument(span.clone())
@@ -316,9 +325,17 @@ impl ClientHooks<Transport> for crate::raw::Client {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
                 if response.status().is_success() {
-                    tracing::debug!("kataven: {} answered {}", info.operation_id, response.status());
+                    tracing::debug!(
+                        "kataven: {} answered {}",
+                        info.operation_id,
+                        response.status()
+                    );
                 } else {
-                    tracing::info!("kataven: {} answered {}", info.operation_id, response.status());
+                    tracing::info!(
+                        "kataven: {} answered {}",
+                        info.operation_id,
+                        response.status()
+                    );
                 }
                 Ok(limit_body(response, transport.max_response_bytes))
             }

@@ -13,7 +13,13 @@
 //! let keys = client.raw().list_widget_keys(None).await?.into_inner();
 //! # Ok(()) }
 //! ```
-#![allow(missing_docs, clippy::all, unused_imports, unreachable_pub, rustdoc::all)]
+#![allow(
+    missing_docs,
+    clippy::all,
+    unused_imports,
+    unreachable_pub,
+    rustdoc::all
+)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 

@@ -143,7 +143,11 @@ impl<'a> WidgetKeys<'a> {
         };
         // Any 2xx is success; the body ("Updated") says nothing more.
         let _updated = revoke
-            .run(self.client.raw().update_widget_key(&id, account.as_ref(), &body))
+            .run(
+                self.client
+                    .raw()
+                    .update_widget_key(&id, account.as_ref(), &body),
+            )
             .await?;
         Ok(())
     }
@@ -208,9 +212,9 @@ impl<'a> CreateWidgetKey<'a> {
         }
         let agent_id = self.agent_id;
         let body = types::HandlersCreateWidgetKeyRequest {
-            name: name
-                .parse()
-                .map_err(|e: types::error::ConversionError| Error::invalid("name", e.to_string()))?,
+            name: name.parse().map_err(|e: types::error::ConversionError| {
+                Error::invalid("name", e.to_string())
+            })?,
             domain_allowlist,
             agent_id,
         };
@@ -316,7 +320,11 @@ impl<'a> UpdateWidgetKey<'a> {
         };
         // Any 2xx is success; the body ("Updated") says nothing more.
         let _updated = call
-            .run(self.client.raw().update_widget_key(&id, account.as_ref(), &body))
+            .run(
+                self.client
+                    .raw()
+                    .update_widget_key(&id, account.as_ref(), &body),
+            )
             .await?;
         Ok(())
     }
@@ -337,7 +345,10 @@ fn parse_id(id: &str) -> Result<uuid::Uuid> {
     uuid::Uuid::parse_str(id.trim()).map_err(|_| {
         Error::invalid(
             "id",
-            format!("`{}` is not a widget key id (a UUID, as `list` returns it)", id.escape_debug()),
+            format!(
+                "`{}` is not a widget key id (a UUID, as `list` returns it)",
+                id.escape_debug()
+            ),
         )
     })
 }
