@@ -33,11 +33,15 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[derive(Serialize, Deserialize, schemars::JsonSchema, Clone, Debug, Default, PartialEq, Eq)]
 pub struct UpdateWidgetKeyBody {
     /// Renames the key.
+    // The `schemars(with)` attributes describe the wire schema of each field
+    // (the outer `Option` means "may be absent", not "nullable"), which
+    // tests/update_body_schema.rs compares with the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
+    #[schemars(with = "String", length(min = 1))]
     pub name: Option<String>,
     /// Replaces the whole allowlist; `Some(vec![])` sends `[]`, which blocks the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub domain_allowlist: Option<Vec<String>>,
     /// `None`: absent (the pin is left alone); `Some(None)`: `null` (unpin);
     /// `Some(Some(id))`: pin that agent.
@@ -46,9 +50,11 @@ pub struct UpdateWidgetKeyBody {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "present"
     )]
+    #[schemars(with = "Option<String>")]
     pub agent_id: Option<Option<String>>,
     /// `true` revokes the key (idempotent); `false` re-enables it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub disabled: Option<bool>,
 }
 
