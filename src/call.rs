@@ -29,6 +29,11 @@ pub(crate) struct Call {
     pub(crate) status: u16,
     /// Revoke is the one write that may be retried like a GET.
     pub(crate) idempotent: bool,
+    /// Whether the success body carries data. Update and delete answer with
+    /// a bare "Updated"/"Deleted": there the 2xx status is the answer, and a
+    /// body that does not decode or breaks off must not turn a write that
+    /// happened into an error the caller would retry.
+    pub(crate) body_matters: bool,
 }
 
 impl Call {
@@ -37,6 +42,15 @@ impl Call {
             operation,
             status,
             idempotent: false,
+            body_matters: true,
+        }
+    }
+
+    /// A call whose success body carries nothing the caller needs.
+    pub(crate) const fn status_only(operation: &'static str, status: u16) -> Self {
+        Self {
+            body_matters: false,
+            ..Self::new(operation, status)
         }
     }
 

@@ -28,15 +28,23 @@ async fn create_returns_the_plaintext_key_once_and_list_never_does() {
     assert!(key.starts_with("pk_live_acme_"), "{key}");
     assert_eq!(created.widget_key.key_last8, created.public_key.last8());
     assert_eq!(created.widget_key.name, "acme.com production");
-    assert_eq!(created.widget_key.domain_allowlist, ["acme.com", "*.acme.com"]);
-    assert_eq!(created.widget_key.agent_id.as_deref(), Some("agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z"));
+    assert_eq!(
+        created.widget_key.domain_allowlist,
+        ["acme.com", "*.acme.com"]
+    );
+    assert_eq!(
+        created.widget_key.agent_id.as_deref(),
+        Some("agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z")
+    );
     assert!(!created.widget_key.is_disabled());
     assert_eq!(hub.issued_keys(), [created.public_key.clone()]);
 
     // The JSON body that reached the Hub.
     assert_eq!(
         json_bodies(&hub, "POST"),
-        [json!({"name": "acme.com production", "domain_allowlist": ["acme.com", "*.acme.com"], "agent_id": "agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z"})]
+        [
+            json!({"name": "acme.com production", "domain_allowlist": ["acme.com", "*.acme.com"], "agent_id": "agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z"})
+        ]
     );
 
     // Listing gives the same key without its plaintext, on the wire too.
@@ -50,25 +58,44 @@ async fn create_returns_the_plaintext_key_once_and_list_never_does() {
         .text()
         .await
         .unwrap();
-    assert!(!raw_list.contains(key), "list leaked the plaintext key: {raw_list}");
+    assert!(
+        !raw_list.contains(key),
+        "list leaked the plaintext key: {raw_list}"
+    );
     assert!(raw_list.contains(&created.widget_key.key_last8));
 }
 
 #[tokio::test]
 async fn create_without_allowlist_or_agent_sends_only_the_name() {
     let (hub, client) = hub_and_client().await;
-    let created = client.widget_keys().create("blocked key".to_string()).send().await.unwrap();
+    let created = client
+        .widget_keys()
+        .create("blocked key".to_string())
+        .send()
+        .await
+        .unwrap();
     assert!(created.widget_key.domain_allowlist.is_empty());
     assert_eq!(created.widget_key.agent_id, None);
-    assert!(!created.widget_key.allows_origin("https://acme.com"), "an empty allowlist blocks the key");
+    assert!(
+        !created.widget_key.allows_origin("https://acme.com"),
+        "an empty allowlist blocks the key"
+    );
     assert_eq!(json_bodies(&hub, "POST"), [json!({"name": "blocked key"})]);
 }
 
 #[tokio::test]
 async fn allowlist_entries_are_sent_normalised() {
     let (hub, client) = hub_and_client().await;
-    client.widget_keys().create("k").domain_allowlist(["ACME.com", "HTTPS://Shop.Acme.com"]).await.unwrap();
-    assert_eq!(json_bodies(&hub, "POST")[0]["domain_allowlist"], json!(["acme.com", "https://shop.acme.com"]));
+    client
+        .widget_keys()
+        .create("k")
+        .domain_allowlist(["ACME.com", "HTTPS://Shop.Acme.com"])
+        .await
+        .unwrap();
+    assert_eq!(
+        json_bodies(&hub, "POST")[0]["domain_allowlist"],
+        json!(["acme.com", "https://shop.acme.com"])
+    );
 }
 
 #[tokio::test]
@@ -91,20 +118,33 @@ async fn update_sends_absent_null_and_values_as_three_different_requests() {
     assert_eq!(key.agent_id.as_deref(), Some("agent_a"));
 
     // The allowlist is replaced, not merged.
-    keys.update(id).domain_allowlist(["acme.com"]).await.unwrap();
+    keys.update(id)
+        .domain_allowlist(["acme.com"])
+        .await
+        .unwrap();
     assert_eq!(keys.list().await.unwrap()[0].domain_allowlist, ["acme.com"]);
 
     // Repin, then an explicit null unpins.
     keys.update(id).agent_id("agent_b").await.unwrap();
-    assert_eq!(keys.list().await.unwrap()[0].agent_id.as_deref(), Some("agent_b"));
+    assert_eq!(
+        keys.list().await.unwrap()[0].agent_id.as_deref(),
+        Some("agent_b")
+    );
     keys.update(id).clear_agent_id().await.unwrap();
     assert_eq!(keys.list().await.unwrap()[0].agent_id, None);
 
     // An empty list is sent as [] and blocks the key.
-    keys.update(id.as_str()).domain_allowlist(Vec::<String>::new()).await.unwrap();
+    keys.update(id.as_str())
+        .domain_allowlist(Vec::<String>::new())
+        .await
+        .unwrap();
     assert!(keys.list().await.unwrap()[0].domain_allowlist.is_empty());
 
-    keys.update(id).name("both").domain_allowlist(["acme.com"]).await.unwrap();
+    keys.update(id)
+        .name("both")
+        .domain_allowlist(["acme.com"])
+        .await
+        .unwrap();
 
     assert_eq!(
         json_bodies(&hub, "PATCH"),
@@ -117,15 +157,29 @@ async fn update_sends_absent_null_and_values_as_three_different_requests() {
             json!({"name": "both", "domain_allowlist": ["acme.com"]}),
         ]
     );
-    let patches: Vec<_> = hub.requests().into_iter().filter(|r| r.method == "PATCH").collect();
-    assert!(patches.iter().all(|r| r.path == format!("/api/v1/widget-keys/{id}")));
+    let patches: Vec<_> = hub
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert!(
+        patches
+            .iter()
+            .all(|r| r.path == format!("/api/v1/widget-keys/{id}"))
+    );
 }
 
 #[tokio::test]
 async fn revoke_is_idempotent_and_disabled_false_re_enables() {
     let (hub, client) = hub_and_client().await;
     let keys = client.widget_keys();
-    let id = keys.create("k").domain_allowlist(["acme.com"]).await.unwrap().widget_key.id;
+    let id = keys
+        .create("k")
+        .domain_allowlist(["acme.com"])
+        .await
+        .unwrap()
+        .widget_key
+        .id;
 
     keys.revoke(&id).await.unwrap();
     let first = keys.list().await.unwrap()[0].clone();
@@ -133,7 +187,10 @@ async fn revoke_is_idempotent_and_disabled_false_re_enables() {
     assert!(!first.allows_origin("https://acme.com"));
     keys.revoke(&id).await.unwrap();
     let second = keys.list().await.unwrap()[0].clone();
-    assert_eq!(second.disabled_at, first.disabled_at, "a second revoke keeps the first timestamp");
+    assert_eq!(
+        second.disabled_at, first.disabled_at,
+        "a second revoke keeps the first timestamp"
+    );
 
     keys.update(&id).disabled(false).await.unwrap();
     let enabled = keys.list().await.unwrap()[0].clone();
@@ -142,7 +199,11 @@ async fn revoke_is_idempotent_and_disabled_false_re_enables() {
 
     assert_eq!(
         json_bodies(&hub, "PATCH"),
-        [json!({"disabled": true}), json!({"disabled": true}), json!({"disabled": false})]
+        [
+            json!({"disabled": true}),
+            json!({"disabled": true}),
+            json!({"disabled": false})
+        ]
     );
 }
 
@@ -172,7 +233,12 @@ async fn unknown_ids_are_404_with_the_hubs_message() {
     let (_hub, client) = hub_and_client().await;
     let missing = "0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90";
     for err in [
-        client.widget_keys().update(missing).name("x").await.unwrap_err(),
+        client
+            .widget_keys()
+            .update(missing)
+            .name("x")
+            .await
+            .unwrap_err(),
         client.widget_keys().revoke(missing).await.unwrap_err(),
         client.widget_keys().delete(missing).await.unwrap_err(),
     ] {
@@ -180,7 +246,10 @@ async fn unknown_ids_are_404_with_the_hubs_message() {
         assert_eq!(err.status(), Some(404));
         assert_eq!(err.message(), Some("Widget key not found"));
         let text = err.to_string();
-        assert!(text.contains("404 Not Found") && text.contains("Widget key not found"), "{text}");
+        assert!(
+            text.contains("404 Not Found") && text.contains("Widget key not found"),
+            "{text}"
+        );
         assert!(!text.contains('\n'));
     }
 }
@@ -189,7 +258,11 @@ async fn unknown_ids_are_404_with_the_hubs_message() {
 async fn a_wrong_api_key_is_401_and_never_shown() {
     let hub = MockHub::start().await;
     let secret = "sk_live_acme_wrongsecret123";
-    let client = kataven::Client::builder().api_key(secret).base_url(hub.base_url()).build().unwrap();
+    let client = kataven::Client::builder()
+        .api_key(secret)
+        .base_url(hub.base_url())
+        .build()
+        .unwrap();
     let err = client.widget_keys().list().await.unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
     assert_eq!(err.message(), Some("Unauthorized"));
@@ -211,7 +284,11 @@ async fn a_jwt_needs_the_account_and_is_checked_against_it() {
         .unwrap();
     client.widget_keys().create("via jwt").await.unwrap();
     assert_eq!(client.widget_keys().list().await.unwrap().len(), 1);
-    assert!(hub.requests().iter().all(|r| r.account_id.as_deref() == Some("acme")));
+    assert!(
+        hub.requests()
+            .iter()
+            .all(|r| r.account_id.as_deref() == Some("acme"))
+    );
 
     let other = kataven::Client::builder()
         .bearer_token(hub.jwt())
@@ -257,11 +334,17 @@ async fn each_documented_error_status_becomes_an_api_error() {
 async fn a_429_carries_the_retry_after_hint() {
     let (hub, _) = hub_and_client().await;
     let client = client_for(&hub).max_retries(0).build().unwrap();
-    hub.inject(kataven::mock::Fault::rate_limited(std::time::Duration::from_secs(60)), 1);
+    hub.inject(
+        kataven::mock::Fault::rate_limited(std::time::Duration::from_secs(60)),
+        1,
+    );
     let err = client.widget_keys().create("k").await.unwrap_err();
     assert!(err.is_rate_limited());
     assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(60)));
-    assert_eq!(err.message(), Some("rate_limited: per-minute (60) exceeded"));
+    assert_eq!(
+        err.message(),
+        Some("rate_limited: per-minute (60) exceeded")
+    );
     assert!(err.to_string().contains("retry after 60s"), "{err}");
     assert!(hub.keys().is_empty());
 }
@@ -284,7 +367,12 @@ async fn undeclared_methods_are_405_with_allow() {
 async fn the_raw_client_is_reachable_and_shares_credentials() {
     let (_hub, client) = hub_and_client().await;
     client.widget_keys().create("k").await.unwrap();
-    let keys = client.raw().list_widget_keys(None).await.unwrap().into_inner();
+    let keys = client
+        .raw()
+        .list_widget_keys(None)
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].name, "k");
 }
@@ -295,5 +383,10 @@ async fn requests_carry_bearer_auth_and_a_user_agent() {
     client.widget_keys().list().await.unwrap();
     let request = &hub.requests()[0];
     assert!(request.authorized);
-    assert!(request.user_agent.as_deref().is_some_and(|ua| ua.starts_with("kataven-rust/")));
+    assert!(
+        request
+            .user_agent
+            .as_deref()
+            .is_some_and(|ua| ua.starts_with("kataven-rust/"))
+    );
 }

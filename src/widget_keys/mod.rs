@@ -35,8 +35,8 @@ use crate::raw::{UpdateWidgetKeyBody, types};
 
 const LIST: Call = Call::new("list_widget_keys", 200);
 const CREATE: Call = Call::new("create_widget_key", 201);
-const UPDATE: Call = Call::new("update_widget_key", 200);
-const DELETE: Call = Call::new("delete_widget_key", 200);
+const UPDATE: Call = Call::status_only("update_widget_key", 200);
+const DELETE: Call = Call::status_only("delete_widget_key", 200);
 
 /// The widget-key operations of a [`Client`]; get it from
 /// [`Client::widget_keys`].
