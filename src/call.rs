@@ -9,11 +9,10 @@ use bytes::Bytes;
 use progenitor_client::{ByteStream, ResponseValue};
 
 use crate::error::Error;
-use crate::transport::{CallState, parse_retry_after, with_call};
+use crate::transport::{
+    BodyProblem, BodyProblemKind, CallState, MAX_ERROR_BODY, parse_retry_after, with_call,
+};
 use crate::widget_keys::PublicKey;
-
-/// How much of an error body is kept; the rest is dropped unread.
-pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// A 2xx status that the spec does not list for the operation, with its body.
 pub(crate) struct OtherSuccess {
@@ -60,10 +59,64 @@ impl Call {
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>>,
     {
         let state = CallState::new(self.idempotent);
-        match with_call(state.clone(), future).await {
+        let result = with_call(state.clone(), future).await;
+        // A success whose body did not arrive whole is judged on what did.
+        if let Some(problem) = state
+            .body_problem()
+            .filter(|p| (200..300).contains(&p.status))
+        {
+            return self.incomplete_success(&state, problem);
+        }
+        match result {
             Ok(value) => Ok(Ok(value.into_inner())),
             Err(err) => self.convert(&state, err).await,
         }
+    }
+
+    /// A 2xx whose body broke off, timed out or was too large.
+    fn incomplete_success<T>(
+        self,
+        state: &CallState,
+        problem: BodyProblem,
+    ) -> Result<Result<T, OtherSuccess>, Error> {
+        if !self.body_matters {
+            // The status is the answer: the write happened.
+            return Ok(Err(OtherSuccess {
+                status: problem.status,
+                body: problem.partial,
+            }));
+        }
+        let text = String::from_utf8_lossy(&problem.partial);
+        if let Some(key) = find_public_key(&text) {
+            let what = match &problem.kind {
+                BodyProblemKind::Broken(how) => format!("the body broke off: {how}"),
+                BodyProblemKind::TimedOut => "the body did not arrive in time".to_string(),
+                BodyProblemKind::TooLarge(limit) => {
+                    format!("the body is larger than {limit} bytes")
+                }
+            };
+            return Err(self
+                .decode_error(problem.status, &what, &problem.partial)
+                .with_key(key));
+        }
+        let attempts = state.attempts().max(1);
+        Err(match problem.kind {
+            BodyProblemKind::TimedOut => self.timeout(state),
+            BodyProblemKind::TooLarge(limit) => Error::Transport {
+                operation: self.operation,
+                message: format!(
+                    "the response body is larger than max_response_bytes ({limit}); raise it on the ClientBuilder if this is expected"
+                ),
+                attempts,
+                source: None,
+            },
+            BodyProblemKind::Broken(how) => Error::Transport {
+                operation: self.operation,
+                message: format!("the connection broke while the response was read: {how}"),
+                attempts,
+                source: None,
+            },
+        })
     }
 
     async fn convert<T>(
@@ -88,41 +141,27 @@ impl Call {
                 }
                 self.api_error(status, &body, retry_after, attempts)
             }
-            E::UnexpectedResponse(mut response) => {
+            E::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 let retry_after = parse_retry_after(response.headers());
-                let limit = if response.status().is_success() {
-                    usize::MAX
-                } else {
-                    MAX_ERROR_BODY
-                };
-                let mut body = Vec::new();
-                let mut broken = None;
-                while body.len() < limit {
-                    match response.chunk().await {
-                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                        Ok(None) => break,
-                        Err(err) => {
-                            broken = Some(err);
-                            break;
-                        }
-                    }
-                }
-                if response.status().is_success() {
-                    if let Some(err) = broken {
-                        return Err(self.body_error(state, err, &body));
-                    }
-                    return Ok(Err(OtherSuccess {
-                        status,
-                        body: Bytes::from(body),
-                    }));
+                // The transport already buffered the body (bounded).
+                let body = response.bytes().await.unwrap_or_default();
+                if (200..300).contains(&status) {
+                    return Ok(Err(OtherSuccess { status, body }));
                 }
                 self.api_error(status, &body, retry_after, attempts)
+            }
+            // Both arise only after a documented success status matched.
+            E::InvalidResponsePayload(..) | E::ResponseBodyError(..) if !self.body_matters => {
+                return Ok(Err(OtherSuccess {
+                    status: self.status,
+                    body: Bytes::new(),
+                }));
             }
             E::InvalidResponsePayload(body, err) => {
                 self.decode_error(self.status, &err.to_string(), &body)
             }
-            E::ResponseBodyError(err) => self.body_error(state, err, &[]),
+            E::ResponseBodyError(err) => self.reqwest_error(state, err),
             E::CommunicationError(err) | E::InvalidUpgrade(err) => self.reqwest_error(state, err),
             E::InvalidRequest(problem) => Error::invalid("request", problem),
             E::Custom(message) => Error::Transport {
@@ -168,36 +207,6 @@ impl Call {
             problem: problem.to_string(),
             body: kept,
             public_key,
-        }
-    }
-
-    fn body_error(self, state: &CallState, err: reqwest::Error, partial: &[u8]) -> Error {
-        if err.is_timeout() {
-            return self.timeout(state);
-        }
-        let message = describe(&err);
-        if message.contains("length limit exceeded") {
-            return Error::Transport {
-                operation: self.operation,
-                message: "the response body is larger than max_response_bytes; raise it on the ClientBuilder if this is expected".to_string(),
-                attempts: state.attempts().max(1),
-                source: Some(Box::new(err)),
-            };
-        }
-        if let Some(key) = find_public_key(&String::from_utf8_lossy(partial)) {
-            return Error::Decode {
-                operation: self.operation,
-                status: self.status,
-                problem: format!("the body broke off: {message}"),
-                body: String::from_utf8_lossy(partial).into_owned(),
-                public_key: Some(key),
-            };
-        }
-        Error::Transport {
-            operation: self.operation,
-            message: format!("reading the response failed: {message}"),
-            attempts: state.attempts().max(1),
-            source: Some(Box::new(err)),
         }
     }
 
@@ -249,11 +258,15 @@ pub(crate) fn find_public_key(text: &str) -> Option<PublicKey> {
         }
     }
     let start = text.find("pk_live_")?;
-    let key: String = text[start..]
+    let rest = &text[start..];
+    let key: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
-    (key.len() > "pk_live_".len()).then(|| PublicKey::from(key))
+    // A key that runs to the end of a cut-off body may itself be cut off:
+    // claiming it would hand the user a wrong key.
+    let terminated = rest.len() > key.len();
+    (terminated && key.len() > "pk_live_".len()).then(|| PublicKey::from(key))
 }
 
 #[cfg(test)]
@@ -279,5 +292,7 @@ mod tests {
         );
         assert!(find_public_key("<html>oops</html>").is_none());
         assert!(find_public_key("pk_live_").is_none());
+        // Cut inside the key: not claimed.
+        assert!(find_public_key(r#"{"public_key":"pk_live_acme_Zz"#).is_none());
     }
 }

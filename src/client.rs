@@ -370,6 +370,10 @@ impl ClientBuilder {
 
         let http = tls(reqwest::Client::builder())?
             .default_headers(headers)
+            // An API answer is never a redirect; following one could turn a
+            // create into a GET or carry the request elsewhere. A 3xx comes
+            // back as an `Error::Api` with its status.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(
                 self.connect_timeout
                     .unwrap_or(transport::DEFAULT_CONNECT_TIMEOUT),

@@ -100,6 +100,14 @@ impl Error {
         }
     }
 
+    /// Puts the recovered key into a decode error.
+    pub(crate) fn with_key(mut self, key: PublicKey) -> Self {
+        if let Error::Decode { public_key, .. } = &mut self {
+            *public_key = Some(key);
+        }
+        self
+    }
+
     /// The HTTP status of an API error (or of an undecodable success).
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -68,6 +68,26 @@ pub(crate) struct CallState {
     pub(crate) attempts: AtomicU32,
     /// Which timeout bounded the last attempt, e.g. "total timeout of 60s".
     pub(crate) timeout: Mutex<Option<String>>,
+    /// Set when the final response's body broke off, ran out of time or was
+    /// too large; the response handed on carries what did arrive.
+    pub(crate) body_problem: Mutex<Option<BodyProblem>>,
+}
+
+/// A response body that did not arrive whole.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyProblem {
+    pub(crate) status: u16,
+    pub(crate) kind: BodyProblemKind,
+    /// What arrived before the problem (at most the size limit).
+    pub(crate) partial: bytes::Bytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BodyProblemKind {
+    /// The connection broke; the text says how.
+    Broken(String),
+    TimedOut,
+    TooLarge(usize),
 }
 
 impl CallState {
@@ -82,6 +102,9 @@ impl CallState {
     }
     pub(crate) fn timeout(&self) -> Option<String> {
         self.timeout.lock().ok().and_then(|t| t.clone())
+    }
+    pub(crate) fn body_problem(&self) -> Option<BodyProblem> {
+        self.body_problem.lock().ok().and_then(|p| p.clone())
     }
 }
 
@@ -147,10 +170,11 @@ impl std::fmt::Display for RetryReason {
 }
 
 impl Transport {
-    /// Whether this outcome may be retried, given the method.
-    fn retry_reason(&self, safe: bool, outcome: &reqwest::Result<Response>) -> Option<RetryReason> {
-        match outcome {
-            Ok(response) => {
+    /// Whether this attempt may be retried, given whether the call is safe
+    /// to repeat.
+    fn retry_reason(&self, safe: bool, attempt: &Attempt) -> Option<RetryReason> {
+        match attempt {
+            Attempt::Complete(response) => {
                 let status = response.status().as_u16();
                 let retryable = match status {
                     429 => true,
@@ -159,12 +183,18 @@ impl Transport {
                 };
                 retryable.then_some(RetryReason::Status(status))
             }
+            // The request was answered: a write happened or may have.
+            Attempt::Broken(_, problem) => match problem.kind {
+                BodyProblemKind::TooLarge(_) => None,
+                BodyProblemKind::TimedOut => safe.then_some(RetryReason::Timeout),
+                BodyProblemKind::Broken(_) => safe.then_some(RetryReason::Transport),
+            },
             // A refused or failed connection never reached the Hub: safe for
             // every method. (reqwest reports DNS and TLS handshake failures as
             // connect errors too.)
-            Err(err) if err.is_connect() => Some(RetryReason::Connect),
-            Err(err) if err.is_timeout() => safe.then_some(RetryReason::Timeout),
-            Err(_) => safe.then_some(RetryReason::Transport),
+            Attempt::Failed(err) if err.is_connect() => Some(RetryReason::Connect),
+            Attempt::Failed(err) if err.is_timeout() => safe.then_some(RetryReason::Timeout),
+            Attempt::Failed(_) => safe.then_some(RetryReason::Transport),
         }
     }
 
@@ -227,15 +257,68 @@ fn path_template(url: &reqwest::Url) -> String {
         .join("/")
 }
 
-/// Caps a response body at `limit` bytes; past it, reading fails.
-fn limit_body(response: Response, limit: usize) -> Response {
+/// How much of an error body is read; the rest is dropped unread.
+pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// One attempt's result, with the body read (or not) to the end.
+enum Attempt {
+    /// The whole response, its body buffered.
+    Complete(Response),
+    /// Status and headers arrived, the body did not arrive whole.
+    Broken(http::response::Parts, BodyProblem),
+    /// No response at all.
+    Failed(reqwest::Error),
+}
+
+/// Reads the body inside the attempt, so that its timeout covers the body,
+/// a read that breaks off can be retried (when safe), and no body is larger
+/// than the limit. An error body is cut at [`MAX_ERROR_BODY`]: it is a
+/// message, and the rest is dropped.
+async fn read_whole(response: Response, max_response_bytes: usize) -> Attempt {
+    use http_body_util::BodyExt;
+    let success = response.status().is_success();
+    let limit = if success {
+        max_response_bytes
+    } else {
+        MAX_ERROR_BODY
+    };
     let response: http::Response<reqwest::Body> = response.into();
-    let (parts, body) = response.into_parts();
-    let limited = http_body_util::Limited::new(body, limit);
-    Response::from(http::Response::from_parts(
-        parts,
-        reqwest::Body::wrap(limited),
-    ))
+    let (parts, mut body) = response.into_parts();
+    let mut buffer = bytes::BytesMut::new();
+    let problem = loop {
+        match body.frame().await {
+            None => break None,
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    let room = limit.saturating_sub(buffer.len());
+                    buffer.extend_from_slice(&data[..data.len().min(room)]);
+                    if data.len() > room {
+                        break success.then_some(BodyProblemKind::TooLarge(limit));
+                    }
+                }
+            }
+            Some(Err(err)) if err.is_timeout() => break Some(BodyProblemKind::TimedOut),
+            Some(Err(err)) => break Some(BodyProblemKind::Broken(crate::call::describe(&err))),
+        }
+    };
+    let bytes = buffer.freeze();
+    match problem {
+        None => Attempt::Complete(Response::from(http::Response::from_parts(
+            parts,
+            reqwest::Body::from(bytes),
+        ))),
+        Some(kind) => {
+            let status = parts.status.as_u16();
+            Attempt::Broken(
+                parts,
+                BodyProblem {
+                    status,
+                    kind,
+                    partial: bytes,
+                },
+            )
+        }
+    }
 }
 
 impl ClientHooks<Transport> for crate::raw::Client {
@@ -284,16 +367,19 @@ impl ClientHooks<Transport> for crate::raw::Client {
                     None
                 };
 
-                let result = http.execute(request).await;
+                let result = match http.execute(request).await {
+                    Ok(response) => read_whole(response, transport.max_response_bytes).await,
+                    Err(err) => Attempt::Failed(err),
+                };
                 let reason = transport.retry_reason(safe, &result);
                 let (Some(reason), Some(next)) = (reason, retry_copy) else {
                     break result;
                 };
 
-                let retry_after = result
-                    .as_ref()
-                    .ok()
-                    .and_then(|response| parse_retry_after(response.headers()));
+                let retry_after = match &result {
+                    Attempt::Complete(response) => parse_retry_after(response.headers()),
+                    _ => None,
+                };
                 let delay = match retry_after {
                     // A hint beyond the cap fails fast: the caller gets the 429
                     // with its hint instead of a long silent wait.
@@ -322,7 +408,7 @@ impl ClientHooks<Transport> for crate::raw::Client {
         span.record("attempts", call.attempts());
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         match outcome {
-            Ok(response) => {
+            Attempt::Complete(response) => {
                 span.record("status", response.status().as_u16());
                 if response.status().is_success() {
                     tracing::debug!(
@@ -337,9 +423,28 @@ impl ClientHooks<Transport> for crate::raw::Client {
                         response.status()
                     );
                 }
-                Ok(limit_body(response, transport.max_response_bytes))
+                Ok(response)
             }
-            Err(err) => {
+            Attempt::Broken(parts, problem) => {
+                span.record("status", problem.status);
+                tracing::info!(
+                    "kataven: {} answered {} but its body did not arrive whole: {:?}",
+                    info.operation_id,
+                    problem.status,
+                    problem.kind
+                );
+                // Hand on what arrived; the facade reads the problem from the
+                // call state (a create's partial body may hold the key).
+                let partial = problem.partial.clone();
+                if let Ok(mut slot) = call.body_problem.lock() {
+                    *slot = Some(problem);
+                }
+                Ok(Response::from(http::Response::from_parts(
+                    parts,
+                    reqwest::Body::from(partial),
+                )))
+            }
+            Attempt::Failed(err) => {
                 tracing::info!(error = %err, "kataven: {} failed", info.operation_id);
                 Err(err)
             }

@@ -1,0 +1,500 @@
+//! The fault matrix: each of the four operations against each fault, over
+//! real sockets. A small scripted HTTP server (raw TCP, so it can misbehave
+//! in ways an HTTP framework will not: reset mid-body, endless bodies) plays
+//! the Hub. Each cell checks the outcome, the number of requests the server
+//! received (this is how "never a duplicate create" is proven) and that the
+//! call returned within its deadline.
+//!
+//! The same expectations render the table in `docs/reliability.md`; the
+//! `matrix_doc_is_current` test fails when the two disagree (rewrite the doc
+//! with `KATAVEN_BLESS=1 cargo test --test faults`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Mutex;
+
+const ID: &str = "0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90";
+const CREATED: &str = r#"{"id":"0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90","name":"k","key_last8":"Q7rT2xZ9","domain_allowlist":[],"agent_id":null,"created_at":"2026-11-02T09:15:27Z","updated_at":"2026-11-02T09:15:27Z","disabled_at":null,"last_used_at":null,"public_key":"pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9"}"#;
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(400);
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(3);
+const MAX_RETRIES: u32 = 2;
+const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    List,
+    Create,
+    Update,
+    Delete,
+}
+
+impl Op {
+    const ALL: [Op; 4] = [Op::List, Op::Create, Op::Update, Op::Delete];
+    fn name(self) -> &'static str {
+        match self {
+            Op::List => "list (GET)",
+            Op::Create => "create (POST)",
+            Op::Update => "update (PATCH)",
+            Op::Delete => "delete (DELETE)",
+        }
+    }
+    /// The good answer the server gives once its script of faults is used up.
+    fn good_response(self) -> Vec<u8> {
+        match self {
+            Op::List => response(200, "application/json", "[]"),
+            Op::Create => response(201, "application/json", CREATED),
+            Op::Update => response(200, "application/json", "\"Updated\""),
+            Op::Delete => response(200, "application/json", "\"Deleted\""),
+        }
+    }
+    async fn call(self, client: &kataven::Client) -> Result<(), kataven::Error> {
+        let keys = client.widget_keys();
+        match self {
+            Op::List => keys.list().await.map(drop),
+            Op::Create => keys.create("k").await.map(drop),
+            Op::Update => keys.update(ID).name("renamed").await,
+            Op::Delete => keys.delete(ID).await,
+        }
+    }
+}
+
+/// What the server does with one request.
+#[derive(Clone, Debug)]
+enum Action {
+    /// Close the connection with a TCP reset right after reading the request.
+    Reset,
+    /// Send the headers and part of the body, then close.
+    CutBody,
+    /// Answer this status with a text body (and `Retry-After`, if given).
+    Status(u16, Option<u64>),
+    /// Wait, then answer well.
+    Slow(Duration),
+    /// Answer this status, content type and body.
+    Body(u16, &'static str, String),
+    /// Answer 200 with a body that never ends (bounded: the server gives up
+    /// after a few seconds).
+    Endless,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    ConnectionRefused,
+    ResetMidBody,
+    Status500,
+    Status502,
+    Status503,
+    Status504,
+    RateLimited,
+    SlowerThanAttemptTimeout,
+    TruncatedJson,
+    InvalidJson,
+    HtmlWith200,
+    OversizedBody,
+}
+
+impl Fault {
+    const ALL: [Fault; 12] = [
+        Fault::ConnectionRefused,
+        Fault::ResetMidBody,
+        Fault::Status500,
+        Fault::Status502,
+        Fault::Status503,
+        Fault::Status504,
+        Fault::RateLimited,
+        Fault::SlowerThanAttemptTimeout,
+        Fault::TruncatedJson,
+        Fault::InvalidJson,
+        Fault::HtmlWith200,
+        Fault::OversizedBody,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            Fault::ConnectionRefused => "connection refused",
+            Fault::ResetMidBody => "connection reset mid-body (once)",
+            Fault::Status500 => "500 (once)",
+            Fault::Status502 => "502 (once)",
+            Fault::Status503 => "503 (once)",
+            Fault::Status504 => "504 (once)",
+            Fault::RateLimited => "429 with Retry-After: 1 (once)",
+            Fault::SlowerThanAttemptTimeout => "slower than the attempt timeout (once)",
+            Fault::TruncatedJson => "truncated JSON with 2xx",
+            Fault::InvalidJson => "invalid JSON with 2xx",
+            Fault::HtmlWith200 => "HTML error page with 200",
+            Fault::OversizedBody => "endless body with 200",
+        }
+    }
+    /// The server's script for this fault (faults that heal after one
+    /// request are listed once).
+    fn script(self, op: Op) -> Vec<Action> {
+        let success = if op == Op::Create { 201 } else { 200 };
+        match self {
+            Fault::ConnectionRefused => vec![],
+            Fault::ResetMidBody => vec![Action::CutBody],
+            Fault::Status500 => vec![Action::Status(500, None)],
+            Fault::Status502 => vec![Action::Status(502, None)],
+            Fault::Status503 => vec![Action::Status(503, None)],
+            Fault::Status504 => vec![Action::Status(504, None)],
+            Fault::RateLimited => vec![Action::Status(429, Some(1))],
+            Fault::SlowerThanAttemptTimeout => vec![Action::Slow(ATTEMPT_TIMEOUT * 2)],
+            Fault::TruncatedJson => {
+                let body = match op {
+                    Op::Create => CREATED[..CREATED.len() - 1].to_string(),
+                    Op::List => "[{\"id\":\"0b6f".to_string(),
+                    _ => "\"Upd".to_string(),
+                };
+                vec![Action::Body(success, "application/json", body)]
+            }
+            Fault::InvalidJson => vec![Action::Body(
+                success,
+                "application/json",
+                "{not json".to_string(),
+            )],
+            Fault::HtmlWith200 => vec![Action::Body(
+                200,
+                "text/html",
+                "<html><body><h1>502 Bad Gateway</h1></body></html>".to_string(),
+            )],
+            Fault::OversizedBody => vec![Action::Endless],
+        }
+    }
+}
+
+/// The outcome a cell expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Success, after this many requests.
+    Ok(usize),
+    /// An API error with this status after this many requests.
+    Api(u16, usize),
+    Transport(usize),
+    Timeout(usize),
+    /// A decode error; `true` if the plaintext key must be in it.
+    Decode(bool, usize),
+}
+
+impl Outcome {
+    fn requests(self) -> usize {
+        match self {
+            Outcome::Ok(n)
+            | Outcome::Api(_, n)
+            | Outcome::Transport(n)
+            | Outcome::Timeout(n)
+            | Outcome::Decode(_, n) => n,
+        }
+    }
+    fn describe(self) -> String {
+        let n = self.requests();
+        let reqs = if n == 1 {
+            "1 request".to_string()
+        } else {
+            format!("{n} requests")
+        };
+        match self {
+            Outcome::Transport(0) => {
+                format!("`Transport` after {} refused attempts", MAX_RETRIES + 1)
+            }
+            Outcome::Ok(_) => format!("ok after {reqs}"),
+            Outcome::Api(status, _) => format!("`Api` {status}, {reqs}"),
+            Outcome::Transport(_) => format!("`Transport`, {reqs}"),
+            Outcome::Timeout(_) => format!("`Timeout`, {reqs}"),
+            Outcome::Decode(true, _) => format!("`Decode` + key kept, {reqs}"),
+            Outcome::Decode(false, _) => format!("`Decode`, {reqs}"),
+        }
+    }
+}
+
+/// The rules, cell by cell. GET retries transient failures; writes retry only
+/// what never reached the Hub (connection refused) or a 429.
+fn expected(op: Op, fault: Fault) -> Outcome {
+    let all = MAX_RETRIES as usize + 1;
+    let read = op == Op::List;
+    let status_only = matches!(op, Op::Update | Op::Delete);
+    match fault {
+        // Refused every time: retried to the limit (no request reaches the server).
+        Fault::ConnectionRefused => Outcome::Transport(0),
+        Fault::ResetMidBody if read => Outcome::Ok(2),
+        // The write may have happened: not repeated. For update and delete the
+        // 2xx status arrived, and it is the answer.
+        Fault::ResetMidBody if status_only => Outcome::Ok(1),
+        // The key was in the half that never came: nothing to keep.
+        Fault::ResetMidBody => Outcome::Transport(1),
+        Fault::Status500 => Outcome::Api(500, 1),
+        Fault::Status502 if read => Outcome::Ok(2),
+        Fault::Status503 if read => Outcome::Ok(2),
+        Fault::Status504 if read => Outcome::Ok(2),
+        Fault::Status502 => Outcome::Api(502, 1),
+        Fault::Status503 => Outcome::Api(503, 1),
+        Fault::Status504 => Outcome::Api(504, 1),
+        Fault::RateLimited => Outcome::Ok(2),
+        Fault::SlowerThanAttemptTimeout if read => Outcome::Ok(2),
+        Fault::SlowerThanAttemptTimeout => Outcome::Timeout(1),
+        Fault::TruncatedJson | Fault::InvalidJson | Fault::HtmlWith200 if status_only => {
+            Outcome::Ok(1)
+        }
+        Fault::TruncatedJson => Outcome::Decode(op == Op::Create, 1),
+        Fault::InvalidJson | Fault::HtmlWith200 => Outcome::Decode(false, 1),
+        Fault::OversizedBody if status_only => Outcome::Ok(1),
+        Fault::OversizedBody => {
+            let _ = all;
+            Outcome::Transport(1)
+        }
+    }
+}
+
+fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nretry-after: 0\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .replace("retry-after: 0\r\n", "")
+    .into_bytes()
+}
+
+/// A scripted HTTP/1.1 server on loopback: one request per connection.
+struct ScriptedServer {
+    addr: std::net::SocketAddr,
+    requests: Arc<AtomicUsize>,
+}
+
+impl ScriptedServer {
+    async fn start(op: Op, script: Vec<Action>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let script = Arc::new(Mutex::new(script.into_iter()));
+        let counter = requests.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let script = script.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let _ = serve(stream, op, script, counter).await;
+                });
+            }
+        });
+        Self { addr, requests }
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    op: Op,
+    script: Arc<Mutex<std::vec::IntoIter<Action>>>,
+    counter: Arc<AtomicUsize>,
+) -> std::io::Result<()> {
+    // Read the request head and its body (by Content-Length).
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    counter.fetch_add(1, Ordering::SeqCst);
+    let action = script.lock().await.next();
+    match action {
+        None => stream.write_all(&op.good_response()).await?,
+        Some(Action::Reset) => {
+            stream.set_linger(Some(Duration::ZERO))?;
+            drop(stream);
+        }
+        Some(Action::CutBody) => {
+            let full = op.good_response();
+            let head_end = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            let cut = head_end + (full.len() - head_end) / 2;
+            stream.write_all(&full[..cut]).await?;
+            stream.flush().await?;
+            stream.set_linger(Some(Duration::ZERO))?;
+            drop(stream);
+        }
+        Some(Action::Status(status, retry_after)) => {
+            let mut text = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nconnection: close\r\n"
+            );
+            if let Some(secs) = retry_after {
+                text.push_str(&format!("retry-after: {secs}\r\n"));
+            }
+            text.push_str("\r\nfault");
+            stream.write_all(text.as_bytes()).await?;
+        }
+        Some(Action::Slow(delay)) => {
+            tokio::time::sleep(delay).await;
+            stream.write_all(&op.good_response()).await?;
+        }
+        Some(Action::Body(status, content_type, body)) => {
+            stream
+                .write_all(&response(status, content_type, &body))
+                .await?;
+        }
+        Some(Action::Endless) => {
+            let status = if op == Op::Create { 201 } else { 200 };
+            let head = format!(
+                "HTTP/1.1 {status} OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await?;
+            let piece = format!("{:x}\r\n{}\r\n", 8192, "[".repeat(8192));
+            let stop = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < stop {
+                stream.write_all(piece.as_bytes()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn client(base_url: &str) -> kataven::Client {
+    kataven::Client::builder()
+        .api_key("sk_live_acme_faulttests")
+        .base_url(base_url)
+        .max_retries(MAX_RETRIES)
+        .attempt_timeout(ATTEMPT_TIMEOUT)
+        .total_timeout(TOTAL_TIMEOUT)
+        .max_response_bytes(MAX_RESPONSE_BYTES)
+        .max_retry_after(Duration::from_secs(2))
+        .backoff_scale(0.01)
+        .build()
+        .unwrap()
+}
+
+fn check(
+    op: Op,
+    fault: Fault,
+    result: &Result<(), kataven::Error>,
+    requests: usize,
+) -> Result<(), String> {
+    let want = expected(op, fault);
+    let got_kind = match result {
+        Ok(()) => Outcome::Ok(requests),
+        Err(err @ kataven::Error::Api { .. }) => Outcome::Api(err.status().unwrap_or(0), requests),
+        Err(kataven::Error::Transport { .. }) => Outcome::Transport(requests),
+        Err(kataven::Error::Timeout { .. }) => Outcome::Timeout(requests),
+        Err(err @ kataven::Error::Decode { .. }) => {
+            Outcome::Decode(err.public_key().is_some(), requests)
+        }
+        Err(other) => return Err(format!("unexpected error {other:?}")),
+    };
+    if got_kind != want {
+        return Err(format!("expected {want:?}, got {got_kind:?} ({result:?})"));
+    }
+    if let Err(err) = result {
+        // Errors report every attempt they made (a refused connection counts).
+        let attempts = if matches!(fault, Fault::ConnectionRefused) {
+            MAX_RETRIES + 1
+        } else {
+            requests as u32
+        };
+        if err.attempts() != attempts {
+            return Err(format!(
+                "attempts: expected {attempts}, error says {}",
+                err.attempts()
+            ));
+        }
+        if let kataven::Error::Decode {
+            public_key: Some(key),
+            ..
+        } = err
+        {
+            if key.as_str() != "pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9" {
+                return Err(format!("wrong key kept: {key}"));
+            }
+            if !err.to_string().contains("store it now") {
+                return Err(format!(
+                    "the message must tell the user to store the key: {err}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_under_every_fault() {
+    let mut failures = Vec::new();
+    for fault in Fault::ALL {
+        for op in Op::ALL {
+            let started = Instant::now();
+            let (result, requests) = if matches!(fault, Fault::ConnectionRefused) {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let addr = listener.local_addr().unwrap();
+                drop(listener);
+                (op.call(&client(&format!("http://{addr}"))).await, 0)
+            } else {
+                let server = ScriptedServer::start(op, fault.script(op)).await;
+                let result = op.call(&client(&format!("http://{}", server.addr))).await;
+                (result, server.requests.load(Ordering::SeqCst))
+            };
+            let elapsed = started.elapsed();
+            if let Err(problem) = check(op, fault, &result, requests) {
+                failures.push(format!("{} × {}: {problem}", op.name(), fault.name()));
+            }
+            if elapsed > TOTAL_TIMEOUT + Duration::from_millis(500) {
+                failures.push(format!(
+                    "{} × {}: took {elapsed:?}, past the deadline",
+                    op.name(),
+                    fault.name()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Renders the matrix as Markdown, from `expected`.
+fn matrix_markdown() -> String {
+    let mut out = String::from("| fault | ");
+    out.push_str(&Op::ALL.map(Op::name).join(" | "));
+    out.push_str(" |\n|---|---|---|---|---|\n");
+    for fault in Fault::ALL {
+        out.push_str(&format!("| {} |", fault.name()));
+        for op in Op::ALL {
+            out.push_str(&format!(" {} |", expected(op, fault).describe()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn matrix_doc_is_current() {
+    const BEGIN: &str = "<!-- fault-matrix:begin (generated by tests/faults.rs) -->\n";
+    const END: &str = "<!-- fault-matrix:end -->";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reliability.md");
+    let doc = std::fs::read_to_string(path).expect("docs/reliability.md exists");
+    let (Some(start), Some(end)) = (doc.find(BEGIN), doc.find(END)) else {
+        panic!("docs/reliability.md lacks the fault-matrix markers");
+    };
+    let current = &doc[start + BEGIN.len()..end];
+    let table = matrix_markdown();
+    if current != table {
+        if std::env::var_os("KATAVEN_BLESS").is_some() {
+            let updated = format!("{}{BEGIN}{table}{}", &doc[..start], &doc[end..]);
+            std::fs::write(path, updated).expect("docs/reliability.md is writable");
+        } else {
+            panic!(
+                "docs/reliability.md's fault matrix is stale; run KATAVEN_BLESS=1 cargo test --test faults\n{table}"
+            );
+        }
+    }
+}
