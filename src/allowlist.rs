@@ -231,10 +231,8 @@ impl AllowlistEntry {
         let Some(origin) = Origin::parse(origin) else {
             return false;
         };
-        if let Some(scheme) = self.scheme {
-            if scheme != origin.scheme {
-                return false;
-            }
+        if self.scheme.is_some_and(|scheme| scheme != origin.scheme) {
+            return false;
         }
         let host_ok = match &self.host {
             HostPattern::Exact(host) => origin.host == *host,

@@ -250,12 +250,11 @@ pub(crate) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
 /// Finds a plaintext `pk_live_...` key in a body that did not decode: the
 /// `public_key` field if the body is JSON, else the first such token.
 pub(crate) fn find_public_key(text: &str) -> Option<PublicKey> {
-    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text) {
-        if let Some(serde_json::Value::String(key)) = map.get("public_key") {
-            if key.starts_with("pk_live_") {
-                return Some(PublicKey::from(key.clone()));
-            }
-        }
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text)
+        && let Some(serde_json::Value::String(key)) = map.get("public_key")
+        && key.starts_with("pk_live_")
+    {
+        return Some(PublicKey::from(key.clone()));
     }
     let start = text.find("pk_live_")?;
     let rest = &text[start..];

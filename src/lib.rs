@@ -72,3 +72,8 @@ pub use client::{
 };
 pub use error::{Error, Result};
 pub use widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

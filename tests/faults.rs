@@ -65,8 +65,6 @@ impl Op {
 /// What the server does with one request.
 #[derive(Clone, Debug)]
 enum Action {
-    /// Close the connection with a TCP reset right after reading the request.
-    Reset,
     /// Send the headers and part of the body, then close.
     CutBody,
     /// Answer this status with a text body (and `Retry-After`, if given).
@@ -311,16 +309,14 @@ async fn serve(
     let action = script.lock().await.next();
     match action {
         None => stream.write_all(&op.good_response()).await?,
-        Some(Action::Reset) => {
-            stream.set_linger(Some(Duration::ZERO))?;
-            drop(stream);
-        }
         Some(Action::CutBody) => {
             let full = op.good_response();
             let head_end = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
             let cut = head_end + (full.len() - head_end) / 2;
             stream.write_all(&full[..cut]).await?;
             stream.flush().await?;
+            // A zero linger makes the close a TCP reset; it does not block.
+            #[allow(deprecated)]
             stream.set_linger(Some(Duration::ZERO))?;
             drop(stream);
         }

@@ -93,7 +93,7 @@ fn route(
             return method_not_allowed("GET, POST");
         }
         if let Err(response) = authenticate(hub, headers) {
-            return response;
+            return *response;
         }
         return if *method == Method::GET {
             list(hub)
@@ -112,7 +112,7 @@ fn route(
         return method_not_allowed("PATCH, DELETE");
     }
     if let Err(response) = authenticate(hub, headers) {
-        return response;
+        return *response;
     }
     let Ok(id) = uuid::Uuid::parse_str(id) else {
         return text(400, "Invalid widget key id");
@@ -126,12 +126,12 @@ fn route(
 
 /// Bearer auth as the Hub documents it: an API key alone, or a JWT with
 /// `X-Account-ID`.
-fn authenticate(hub: &Shared, headers: &HeaderMap) -> Result<(), Response<Body>> {
+fn authenticate(hub: &Shared, headers: &HeaderMap) -> Result<(), Box<Response<Body>>> {
     let account = match headers.get("x-account-id") {
         None => None,
         Some(value) => match value.to_str() {
             Ok(account) if valid_account(account) => Some(account.to_string()),
-            _ => return Err(text(400, "Invalid X-Account-ID")),
+            _ => return Err(Box::new(text(400, "Invalid X-Account-ID"))),
         },
     };
     let token = headers
@@ -140,22 +140,22 @@ fn authenticate(hub: &Shared, headers: &HeaderMap) -> Result<(), Response<Body>>
         .and_then(|v| v.strip_prefix("Bearer "))
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
-        return Err(text(401, "Unauthorized"));
+        return Err(Box::new(text(401, "Unauthorized")));
     };
     if account.as_deref() == Some("kataven-admin") {
-        return Err(text(403, "Forbidden"));
+        return Err(Box::new(text(403, "Forbidden")));
     }
     if token == hub.api_key {
         return Ok(());
     }
     if token == hub.jwt {
         return match account {
-            None => Err(text(400, "Missing X-Account-ID")),
+            None => Err(Box::new(text(400, "Missing X-Account-ID"))),
             Some(account) if account == hub.account => Ok(()),
-            Some(_) => Err(text(403, "Forbidden")),
+            Some(_) => Err(Box::new(text(403, "Forbidden"))),
         };
     }
-    Err(text(401, "Unauthorized"))
+    Err(Box::new(text(401, "Unauthorized")))
 }
 
 fn valid_account(account: &str) -> bool {
