@@ -199,9 +199,28 @@ impl MockHub {
         }
     }
 
-    /// Drops every fault not yet used.
+    /// Answers each request, with probability `rate` (0.0 to 1.0), with one
+    /// of `faults` picked at random, when no injected fault is queued. For
+    /// load tests; `rate = 0.0` turns it off.
+    ///
+    /// ```
+    /// # async fn run() {
+    /// use kataven::mock::{Fault, MockHub};
+    /// let hub = MockHub::start().await;
+    /// hub.inject_randomly(0.02, [Fault::status(503), Fault::rate_limited(std::time::Duration::ZERO)]);
+    /// # }
+    /// ```
+    pub fn inject_randomly(&self, rate: f64, faults: impl IntoIterator<Item = Fault>) {
+        let mut state = self.state.lock();
+        state.random_rate = rate.clamp(0.0, 1.0);
+        state.random_faults = faults.into_iter().collect();
+    }
+
+    /// Drops every fault not yet used, and stops random faults.
     pub fn clear_faults(&self) {
-        self.state.lock().faults.clear();
+        let mut state = self.state.lock();
+        state.faults.clear();
+        state.random_rate = 0.0;
     }
 
     /// Marks a key used, as a widget bootstrapping with it would: sets
@@ -369,7 +388,28 @@ struct State {
     keys: Vec<StoredKey>,
     issued: Vec<PublicKey>,
     faults: VecDeque<Fault>,
+    random_rate: f64,
+    random_faults: Vec<Fault>,
     requests: Vec<RecordedRequest>,
+}
+
+impl State {
+    /// The queued fault, else maybe a random one.
+    fn next_fault(&mut self) -> Option<Fault> {
+        if let Some(fault) = self.faults.pop_front() {
+            return Some(fault);
+        }
+        if self.random_rate <= 0.0 || self.random_faults.is_empty() {
+            return None;
+        }
+        let roll = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().ok()?);
+        let unit = (roll >> 11) as f64 / (1u64 << 53) as f64;
+        if unit >= self.random_rate {
+            return None;
+        }
+        let pick = (roll % self.random_faults.len() as u64) as usize;
+        self.random_faults.get(pick).cloned()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -48,7 +48,7 @@ async fn handle(
             body: serde_json::from_slice(&body).ok(),
             raw_body,
         });
-        state.faults.pop_front()
+        state.next_fault()
     };
 
     let mut respond_instead = None;
