@@ -89,16 +89,15 @@ impl Converter {
             return;
         };
         root.insert("openapi".into(), json!("3.0.3"));
-        if let Some(dialect) = root.remove("jsonSchemaDialect") {
-            if !dialect
+        if let Some(dialect) = root.remove("jsonSchemaDialect")
+            && !dialect
                 .as_str()
                 .is_some_and(|d| KNOWN_DIALECTS.contains(&d))
-            {
-                self.error(format!(
-                    "/jsonSchemaDialect: {dialect} is not the OpenAPI 3.1 base dialect, \
-                     so its schemas cannot be read as 3.0 schemas"
-                ));
-            }
+        {
+            self.error(format!(
+                "/jsonSchemaDialect: {dialect} is not the OpenAPI 3.1 base dialect, \
+                 so its schemas cannot be read as 3.0 schemas"
+            ));
         }
         if root.contains_key("webhooks") {
             self.error("/webhooks: OpenAPI 3.0 has no webhooks".into());
@@ -109,20 +108,22 @@ impl Converter {
                     "dropped /info/summary ({summary}): OpenAPI 3.0 has no info summary"
                 ));
             }
-            if let Some(license) = info.get_mut("license").and_then(Value::as_object_mut) {
-                if let Some(identifier) = license.remove("identifier") {
-                    match identifier.as_str() {
-                        Some(id) if !license.contains_key("url") => {
-                            license.insert(
-                                "url".into(),
-                                json!(format!("https://spdx.org/licenses/{id}.html")),
-                            );
-                        }
-                        Some(_) => {}
-                        None => self.error(format!(
-                            "/info/license/identifier: {identifier} is not an SPDX identifier string"
-                        )),
+            if let Some(license) = info.get_mut("license").and_then(Value::as_object_mut)
+                && let Some(identifier) = license.remove("identifier")
+            {
+                match identifier.as_str() {
+                    // 3.0 has only `url`: point it at the SPDX licence page.
+                    Some(id) if !license.contains_key("url") => {
+                        license.insert(
+                            "url".into(),
+                            json!(format!("https://spdx.org/licenses/{id}.html")),
+                        );
                     }
+                    // 3.1 forbids both; the url says it all.
+                    Some(_) => {}
+                    None => self.error(format!(
+                        "/info/license/identifier: {identifier} is not an SPDX identifier string"
+                    )),
                 }
             }
         }
@@ -349,10 +350,10 @@ impl Converter {
                 self.schema(sub, &push(at, key));
             }
         }
-        if let Some(additional) = map.get_mut("additionalProperties") {
-            if additional.is_object() {
-                self.schema(additional, &push(at, "additionalProperties"));
-            }
+        if let Some(additional) = map.get_mut("additionalProperties")
+            && additional.is_object()
+        {
+            self.schema(additional, &push(at, "additionalProperties"));
         }
         for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(list) = map.get_mut(key).and_then(Value::as_array_mut) {
@@ -519,5 +520,221 @@ impl Converter {
                 map.insert("nullable".into(), json!(true));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convert_schema(schema: Value) -> Result<(Value, Vec<String>), Vec<String>> {
+        let mut doc = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {},
+            "components": {"schemas": {"S": schema}},
+        });
+        let notes = down_convert(&mut doc)?;
+        Ok((doc["components"]["schemas"]["S"].clone(), notes))
+    }
+
+    fn converted(schema: Value) -> Value {
+        match convert_schema(schema) {
+            Ok((schema, _)) => schema,
+            Err(errors) => panic!("unexpected errors: {errors:?}"),
+        }
+    }
+
+    fn errors(schema: Value) -> String {
+        match convert_schema(schema) {
+            Ok((schema, _)) => panic!("expected an error, got {schema}"),
+            Err(errors) => errors.join("\n"),
+        }
+    }
+
+    #[test]
+    fn type_with_null_becomes_nullable() {
+        assert_eq!(
+            converted(json!({"type": ["string", "null"], "format": "date-time"})),
+            json!({"type": "string", "format": "date-time", "nullable": true})
+        );
+        assert_eq!(
+            converted(json!({"type": ["integer"]})),
+            json!({"type": "integer"})
+        );
+        assert_eq!(
+            converted(
+                json!({"type": "object", "properties": {"a": {"type": ["null", "boolean"]}}})
+            ),
+            json!({"type": "object", "properties": {"a": {"type": "boolean", "nullable": true}}})
+        );
+    }
+
+    #[test]
+    fn several_types_are_refused_with_the_pointer() {
+        let message = errors(json!({"properties": {"a": {"type": ["string", "integer"]}}}));
+        assert!(
+            message.contains("/components/schemas/S/properties/a/type"),
+            "{message}"
+        );
+        assert!(message.contains("string, integer"), "{message}");
+        assert!(errors(json!({"type": "null"})).contains("/components/schemas/S/type"));
+    }
+
+    #[test]
+    fn const_becomes_a_one_value_enum() {
+        assert_eq!(
+            converted(json!({"const": "elevenlabs"})),
+            json!({"enum": ["elevenlabs"]})
+        );
+        assert!(errors(json!({"const": 1, "enum": [2]})).contains("/components/schemas/S/const"));
+    }
+
+    #[test]
+    fn examples_become_example() {
+        assert_eq!(
+            converted(json!({"type": "string", "examples": ["a", "b"]})),
+            json!({"type": "string", "example": "a"})
+        );
+        assert_eq!(
+            converted(json!({"type": "string", "example": "x", "examples": ["a"]})),
+            json!({"type": "string", "example": "x"})
+        );
+        assert_eq!(converted(json!({"examples": []})), json!({}));
+    }
+
+    #[test]
+    fn numeric_exclusive_bounds_become_the_3_0_form() {
+        assert_eq!(
+            converted(json!({"type": "number", "exclusiveMinimum": 0, "maximum": 2})),
+            json!({"type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 2})
+        );
+        assert_eq!(
+            converted(json!({"exclusiveMaximum": 10})),
+            json!({"maximum": 10, "exclusiveMaximum": true})
+        );
+        // The inclusive bound is stricter: it alone says everything.
+        assert_eq!(
+            converted(json!({"minimum": 5, "exclusiveMinimum": 1})),
+            json!({"minimum": 5})
+        );
+        // The exclusive bound is stricter.
+        assert_eq!(
+            converted(json!({"minimum": 1, "exclusiveMinimum": 5})),
+            json!({"minimum": 5, "exclusiveMinimum": true})
+        );
+    }
+
+    #[test]
+    fn ref_siblings() {
+        let (schema, notes) =
+            convert_schema(json!({"$ref": "#/components/schemas/T", "description": "d"}))
+                .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(schema, json!({"$ref": "#/components/schemas/T"}));
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("/components/schemas/S/description")),
+            "{notes:?}"
+        );
+        let message = errors(json!({"$ref": "#/components/schemas/T", "maxLength": 3}));
+        assert!(
+            message.contains("/components/schemas/S/maxLength"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn content_keywords_on_strings() {
+        assert_eq!(
+            converted(
+                json!({"type": "string", "contentEncoding": "base64", "contentMediaType": "audio/wav"})
+            ),
+            json!({"type": "string", "format": "byte"})
+        );
+        assert_eq!(
+            converted(json!({"type": "string", "contentMediaType": "application/octet-stream"})),
+            json!({"type": "string", "format": "binary"})
+        );
+        assert!(
+            errors(json!({"type": "string", "contentMediaType": "image/png"}))
+                .contains("/components/schemas/S/contentMediaType")
+        );
+        assert!(
+            errors(json!({"type": "string", "contentEncoding": "base32"}))
+                .contains("/components/schemas/S/contentEncoding")
+        );
+        assert!(
+            errors(json!({"type": "string", "format": "uri", "contentEncoding": "base64"}))
+                .contains("/components/schemas/S/format")
+        );
+    }
+
+    #[test]
+    fn null_branches_become_nullable() {
+        assert_eq!(
+            converted(json!({"oneOf": [{"$ref": "#/components/schemas/T"}, {"type": "null"}]})),
+            json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true})
+        );
+        assert_eq!(
+            converted(
+                json!({"anyOf": [{"type": "string", "examples": ["x"]}, {"type": "null"}], "description": "d"})
+            ),
+            json!({"type": "string", "example": "x", "nullable": true, "description": "d"})
+        );
+    }
+
+    #[test]
+    fn unsupported_keywords_are_errors_not_drops() {
+        let message = errors(json!({"type": "array", "prefixItems": [{"type": "string"}]}));
+        assert!(
+            message.contains("/components/schemas/S/prefixItems"),
+            "{message}"
+        );
+        assert!(
+            errors(json!({"properties": {"a": true}}))
+                .contains("/components/schemas/S/properties/a")
+        );
+    }
+
+    #[test]
+    fn document_level_keywords() {
+        let mut doc = json!({
+            "openapi": "3.1.0",
+            "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+            "info": {"title": "t", "version": "1", "summary": "s", "license": {"name": "MIT", "identifier": "MIT"}},
+            "paths": {"/a": {"get": {"parameters": [{"name": "q", "in": "query", "schema": {"type": ["integer", "null"]}}],
+                "responses": {"200": {"description": "ok", "headers": {"X": {"schema": {"const": 1}}},
+                    "content": {"application/json": {"schema": {"examples": [1]}}}}}}}},
+        });
+        let notes = down_convert(&mut doc).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(doc["openapi"], "3.0.3");
+        assert!(doc.get("jsonSchemaDialect").is_none());
+        assert_eq!(
+            doc["info"]["license"],
+            json!({"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"})
+        );
+        assert!(doc["info"].get("summary").is_none());
+        assert!(notes.iter().any(|n| n.contains("/info/summary")));
+        let get = &doc["paths"]["/a"]["get"];
+        assert_eq!(
+            get["parameters"][0]["schema"],
+            json!({"type": "integer", "nullable": true})
+        );
+        assert_eq!(
+            get["responses"]["200"]["headers"]["X"]["schema"],
+            json!({"enum": [1]})
+        );
+        assert_eq!(
+            get["responses"]["200"]["content"]["application/json"]["schema"],
+            json!({"example": 1})
+        );
+
+        let mut doc = json!({"openapi": "3.1.0", "jsonSchemaDialect": "https://example.com/custom", "webhooks": {}});
+        let errors = down_convert(&mut doc).err().unwrap_or_default().join("\n");
+        assert!(
+            errors.contains("/jsonSchemaDialect") && errors.contains("/webhooks"),
+            "{errors}"
+        );
     }
 }
