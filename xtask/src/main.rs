@@ -137,6 +137,13 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
                 skip_compile_proof,
                 timeout: std::time::Duration::from_secs(timeout_secs),
             })
+            .map_err(|Failure(message)| {
+                if message.contains("openapi.json was not changed") {
+                    Failure(message)
+                } else {
+                    Failure(format!("{message}\n(openapi.json was not changed)"))
+                }
+            })
         }
         "snapshot" => snapshot::snapshot(&repo, accept),
         "check" => update::check(&repo),
