@@ -53,7 +53,14 @@ fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
             "application/yaml, application/json;q=0.9, */*;q=0.5",
         )
         .call()
-        .map_err(|err| Failure(format!("cannot fetch {url}: {err}; {what_to_do}")))?;
+        .map_err(|err| match err {
+            ureq::Error::Timeout(_) => Failure(format!(
+                "cannot fetch {url}: no complete answer within {} s; {what_to_do} \
+                 (or raise --timeout)",
+                timeout.as_secs()
+            )),
+            err => Failure(format!("cannot fetch {url}: {err}; {what_to_do}")),
+        })?;
     let status = response.status();
     if !status.is_success() {
         return Err(Failure(format!(

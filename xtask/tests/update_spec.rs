@@ -154,7 +154,10 @@ fn usage_errors_exit_1_and_say_how() {
         "http://127.0.0.1:9/x",
     ]);
     assert_eq!(run.code, Some(1), "{run}");
-    assert!(run.stderr.contains("give --url or --file, not both"), "{run}");
+    assert!(
+        run.stderr.contains("give --url or --file, not both"),
+        "{run}"
+    );
     assert!(repo.spec() == repo.original);
     let run = repo.xtask(&["frobnicate"]);
     assert_eq!(run.code, Some(1));

@@ -23,7 +23,8 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 pub struct Repo {
-    pub dir: tempfile::TempDir,
+    _temp: Option<tempfile::TempDir>,
+    root: PathBuf,
     pub original: Vec<u8>,
 }
 
@@ -34,12 +35,20 @@ impl Repo {
         let dir = tempfile::tempdir().expect("tempdir");
         let original = fs::read(real_repo().join("openapi.json")).expect("read openapi.json");
         fs::write(dir.path().join("openapi.json"), &original).expect("write openapi.json");
-        Repo { dir, original }
+        Repo {
+            root: dir.path().to_path_buf(),
+            _temp: Some(dir),
+            original,
+        }
     }
 
-    /// A copy of every tracked file of the repository (for the compile proof).
-    pub fn full_copy() -> Repo {
-        let dir = tempfile::tempdir().expect("tempdir");
+    /// A copy of every tracked file of the repository (for the compile
+    /// proof), under `target/tmp/<name>` so that cargo reuses its build
+    /// artifacts from one test run to the next.
+    pub fn full_copy(name: &str) -> Repo {
+        let root_copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = fs::remove_dir_all(&root_copy);
+        fs::create_dir_all(&root_copy).expect("mkdir");
         let root = real_repo();
         let listed = Command::new("git")
             .current_dir(&root)
@@ -50,7 +59,7 @@ impl Repo {
         for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
             let name = String::from_utf8_lossy(name).to_string();
             let from = root.join(&name);
-            let to = dir.path().join(&name);
+            let to = root_copy.join(&name);
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).expect("mkdir");
             }
@@ -58,12 +67,16 @@ impl Repo {
                 fs::copy(&from, &to).expect("copy");
             }
         }
-        let original = fs::read(dir.path().join("openapi.json")).expect("read openapi.json");
-        Repo { dir, original }
+        let original = fs::read(root_copy.join("openapi.json")).expect("read openapi.json");
+        Repo {
+            _temp: None,
+            root: root_copy,
+            original,
+        }
     }
 
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.root
     }
 
     pub fn spec(&self) -> Vec<u8> {
