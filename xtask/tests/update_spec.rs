@@ -58,6 +58,21 @@ fn the_3_1_yaml_fixture_becomes_the_expected_3_0_3_json() {
 }
 
 #[test]
+fn every_handled_3_1_construct_converts_as_expected() {
+    // The same fixture tools/downconvert/compare.sh checks against
+    // @apiture/openapi-down-convert.
+    let repo = Repo::spec_only();
+    let run = update(&repo, &fixture("conversion-3.1.yaml"));
+    assert_eq!(run.code, Some(0), "{run}");
+    let expected =
+        std::fs::read(fixture("conversion-3.1.expected.json")).expect("expected fixture");
+    assert!(
+        repo.spec() == expected,
+        "output differs from conversion-3.1.expected.json\n{run}"
+    );
+}
+
+#[test]
 fn output_is_deterministic_and_a_second_run_changes_nothing() {
     let repo = Repo::spec_only();
     assert_eq!(update(&repo, &fixture("hub-3.1.yaml")).code, Some(0));
