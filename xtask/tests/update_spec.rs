@@ -279,3 +279,15 @@ fn a_missing_operation_id_gets_a_stable_readable_name() {
     );
     assert!(run.stdout.contains("[non-breaking] GET /api/v1/widget-keys/{id}/usage (get_widget_keys_by_id_usage): operation added"), "{run}");
 }
+
+#[test]
+fn changes_to_the_handwritten_patch_body_say_where_to_make_them() {
+    let run = summary_of(|doc| {
+        doc["components"]["schemas"]["handlers.UpdateWidgetKeyRequest"]["properties"]["label"] =
+            json!({"type": "string"});
+    });
+    assert!(
+        run.stdout.contains("handlers.UpdateWidgetKeyRequest.label: field added (string, optional) [handwritten in src/raw/update.rs"),
+        "{run}"
+    );
+}
