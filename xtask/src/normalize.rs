@@ -214,6 +214,31 @@ fn responses(
             ));
             continue;
         }
+        if !on_side
+            && kinds.len() == 2
+            && kinds.contains_key(&Kind::Empty)
+            && kinds.contains_key(&Kind::Raw)
+        {
+            // e.g. 400 text/plain + 404 without content: the Hub's error
+            // bodies are text, and an empty text body reads as "". Declaring
+            // it keeps the status in the generated code (the facade reads
+            // both the same way).
+            let empty = kinds.get(&Kind::Empty).cloned().unwrap_or_default();
+            for status in &empty {
+                if let Some(response) = responses.get_mut(status).and_then(Value::as_object_mut) {
+                    response.insert(
+                        "content".into(),
+                        json!({"text/plain": {"schema": {"type": "string"}}}),
+                    );
+                }
+            }
+            notes.push(format!(
+                "{at}: gave the empty {} error response(s) a text/plain body like the others, \
+                 because progenitor allows one error body kind",
+                empty.join(", ")
+            ));
+            continue;
+        }
         let listing: Vec<String> = kinds
             .iter()
             .map(|(k, statuses)| format!("{} → {}", statuses.join(", "), describe(k)))

@@ -1,4 +1,9 @@
 //! Where a spec comes from (a URL or a file) and how it is parsed.
+//!
+//! Crates: `ureq` for HTTP (small, blocking, maintained; no async runtime in
+//! a build tool) with rustls + ring, which the SDK already compiles; and
+//! `serde_norway` for YAML: `serde_yaml` is unmaintained (archived in 2024)
+//! and serde_norway is its maintained continuation with the same API.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -291,3 +291,16 @@ fn changes_to_the_handwritten_patch_body_say_where_to_make_them() {
         "{run}"
     );
 }
+
+#[test]
+fn an_empty_error_response_next_to_text_ones_gets_a_text_body() {
+    let run = summary_of(|doc| {
+        let not_found = &mut doc["paths"]["/api/v1/widget-keys/{id}"]["delete"]["responses"]["404"];
+        not_found.as_object_mut().expect("404").remove("content");
+    });
+    assert!(
+        run.stdout.contains("DELETE /api/v1/widget-keys/{id}: gave the empty 404 error response(s) a text/plain body"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("API changes: none"), "{run}");
+}
