@@ -105,11 +105,14 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Value> {
             ))
         })?
     } else {
-        let yaml: serde_norway::Value = serde_norway::from_str(trimmed).map_err(|err| {
+        let invalid = |err: serde_norway::Error| {
             Failure(format!(
                 "{origin} is neither JSON nor valid YAML: {err}; fix the file or fetch it again"
             ))
-        })?;
+        };
+        let mut yaml: serde_norway::Value = serde_norway::from_str(trimmed).map_err(invalid)?;
+        // `<<: *anchor` merge keys, which YAML specs sometimes use.
+        yaml.apply_merge().map_err(invalid)?;
         yaml_to_json(yaml, "").map_err(|problem| {
             Failure(format!(
                 "{origin}: {problem}; it cannot be represented as JSON"
