@@ -155,11 +155,17 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
     }
 }
 
-/// The repository this xtask was built from (`xtask/..`).
+/// The repository to work on: the one `cargo xtask` was run for (cargo sets
+/// `CARGO_MANIFEST_DIR` at run time too), else the one this binary was built
+/// from. Not only the compile-time path: checkouts that share a target
+/// directory (worktrees) also share this binary.
 fn default_repo() -> Result<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .map(|p| p.to_path_buf())
+    let runtime = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let compile_time = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    runtime
+        .into_iter()
+        .chain([compile_time])
+        .filter_map(|manifest| manifest.parent().map(|p| p.to_path_buf()))
+        .find(|repo| repo.join("build.rs").is_file() && repo.join("xtask").is_dir())
         .ok_or_else(|| Failure("cannot find the repository root; pass --repo DIR".into()))
 }
