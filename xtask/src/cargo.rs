@@ -85,10 +85,16 @@ pub fn snapshot_test(repo: &Path, spec: Option<&Path>, mode: SnapshotMode) -> Re
         "--test",
         "codegen_snapshot",
     ]);
-    match spec {
-        Some(spec) => command.env(SPEC_ENV, spec),
-        None => command.env_remove(SPEC_ENV),
+    // Always name the spec explicitly, even the repository's own
+    // `openapi.json`: build.rs tracks the variable's value, so a build script
+    // output left by another checkout that shares the target directory (same
+    // package layout, same unit hash) is never mistaken for this one's.
+    let spec = match spec {
+        Some(spec) => spec.to_path_buf(),
+        None => std::path::absolute(repo.join("openapi.json"))
+            .unwrap_or_else(|_| repo.join("openapi.json")),
     };
+    command.env(SPEC_ENV, &spec);
     match mode {
         SnapshotMode::LeavePending => {
             // With CI set insta never writes files.
