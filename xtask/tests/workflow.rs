@@ -17,9 +17,7 @@ fn refresh_review_accept_check() {
         .join("tests/snapshots/generated_client.snap.new");
     let committed_snapshot = std::fs::read(&snap).expect("snapshot");
 
-    // The committed state passes `check`.
-    let run = repo.xtask(&["check"]);
-    assert_eq!(run.code, Some(0), "{run}");
+    // (That the committed state passes `check` is what `.ci/run` checks.)
 
     // progenitor rejects the spec: build.rs's message reaches the user.
     let file = fixture("codegen-error.yaml").to_string_lossy().to_string();
