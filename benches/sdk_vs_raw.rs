@@ -32,11 +32,15 @@ struct Counting;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+            BYTES.fetch_add(layout.size(), Ordering::Relaxed);
             let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
@@ -49,6 +53,8 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+            BYTES.fetch_add(new_size, Ordering::Relaxed);
             if new_size >= layout.size() {
                 let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed)
                     + (new_size - layout.size());
@@ -363,6 +369,22 @@ async fn per_call(sides: &Sides, plan: &Plan, rows: &mut Vec<Row>) {
         sides.sdk_call().await;
         sides.raw_call().await;
     }
+    // Heap allocations per call (the server's, the same for both, included).
+    let mut allocs = [(0usize, 0usize); 2];
+    for (side, slot) in allocs.iter_mut().enumerate() {
+        let (count, bytes) = (COUNT.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+        for _ in 0..100 {
+            if side == 0 {
+                sides.sdk_call().await;
+            } else {
+                sides.raw_call().await;
+            }
+        }
+        *slot = (
+            (COUNT.load(Ordering::Relaxed) - count) / 100,
+            (BYTES.load(Ordering::Relaxed) - bytes) / 100,
+        );
+    }
     let mut sdk = Vec::new();
     let mut raw = Vec::new();
     for round in 0..plan.latency_rounds {
@@ -396,6 +418,14 @@ async fn per_call(sides: &Sides, plan: &Plan, rows: &mut Vec<Row>) {
             target: if p == 50.0 { "<= 1.05x" } else { "-" },
         });
     }
+    let [(sc, sb), (rc, rb)] = allocs;
+    rows.push(Row {
+        what: "1. heap allocations per call (bytes allocated)".into(),
+        sdk: format!("{sc} ({sb} B)"),
+        raw: format!("{rc} ({rb} B)"),
+        ratio: sc as f64 / rc.max(1) as f64,
+        target: "-",
+    });
 }
 
 /// `CONCURRENCY` tasks calling in a loop for `secs`; requests per second.
