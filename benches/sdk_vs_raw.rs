@@ -506,8 +506,8 @@ async fn throughput(
     });
     rows.push(Row {
         what: format!(
-            "2. TCP connections opened over {} rounds ({} requests' worth)",
-            plan.throughput_rounds, CONCURRENCY
+            "2. TCP connections opened by {CONCURRENCY} tasks in {} x {} s",
+            plan.throughput_rounds, plan.throughput_secs
         ),
         sdk: format!("{sdk_conns}"),
         raw: format!("{raw_conns}"),
