@@ -1,0 +1,862 @@
+//! The SDK's cost over hand-written HTTP, against Python's httpx, on one
+//! loopback server. See BENCHMARKS.md.
+//!
+//! `cargo bench --bench sdk_vs_raw` runs everything; arguments after `--`:
+//!
+//! * `--quick`: a short smoke run (a few seconds), same code paths.
+//! * `--python PATH`: also run `benches/python/httpx_bench.py` with that
+//!   interpreter (default: `$KATAVEN_BENCH_PYTHON`, else Python is skipped).
+//! * `--callgrind sdk|raw|decode-sdk|decode-raw N`: run only N sequential
+//!   calls (or decodes), for `valgrind --tool=callgrind`.
+//! * `--serve`: only run the server and print its address.
+//!
+//! Both sides talk to the same server in this process: a tokio TCP server on
+//! its own thread that answers every request with a canned HTTP/1.1
+//! keep-alive response and counts accepted connections.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use kataven::raw::types::DataWidgetKey;
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+// ---------------------------------------------------------------------------
+// A counting allocator, for peak memory of one call.
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+            BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        ptr
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+            BYTES.fetch_add(new_size, Ordering::Relaxed);
+            if new_size >= layout.size() {
+                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                    + (new_size - layout.size());
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Runs `f` and returns its output and the peak of live heap bytes above
+/// what was live when it started.
+async fn peak_of<T, F: std::future::Future<Output = T>>(f: F) -> (T, usize) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let out = f.await;
+    (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+}
+
+// ---------------------------------------------------------------------------
+// The payload.
+
+const API_KEY: &str = "sk_live_acme_secret";
+const SMALL: usize = 10;
+const LARGE: usize = 10_000;
+
+fn key_json(i: usize) -> String {
+    let disabled = if i % 7 == 3 {
+        "\"2026-11-03T10:00:00Z\"".to_string()
+    } else {
+        "null".to_string()
+    };
+    format!(
+        concat!(
+            r#"{{"id":"0b6f8e2a-4c1d-4e7b-9a3f-{:012x}","name":"acme.com production {}","#,
+            r#""key_last8":"Q7rT2xZ9","domain_allowlist":["acme.com","*.acme.com"],"#,
+            r#""agent_id":"agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z","created_at":"2026-11-02T09:15:27Z","#,
+            r#""updated_at":"2026-11-02T09:15:27Z","disabled_at":{},"last_used_at":null}}"#
+        ),
+        i, i, disabled
+    )
+}
+
+fn list_json(n: usize) -> String {
+    let keys: Vec<String> = (0..n).map(key_json).collect();
+    format!("[{}]", keys.join(","))
+}
+
+fn http_response(body: &str) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// The hand-written side: the same fields, the same field types as the
+/// generated `DataWidgetKey` (UUID, RFC 3339 timestamps).
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct RawWidgetKey {
+    id: uuid::Uuid,
+    name: String,
+    key_last8: String,
+    domain_allowlist: Vec<String>,
+    agent_id: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+// ---------------------------------------------------------------------------
+// The server.
+
+struct Server {
+    addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+}
+
+/// Starts the server on its own thread and current-thread runtime.
+/// `GET /large/...` answers the 10,000-key list, anything else the 10-key one.
+fn start_server() -> Server {
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("bench-server".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                tx.send(listener.local_addr().expect("addr"))
+                    .expect("send addr");
+                let small: Arc<[u8]> = http_response(&list_json(SMALL)).into();
+                let large: Arc<[u8]> = http_response(&list_json(LARGE)).into();
+                loop {
+                    let Ok((socket, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    let _ = socket.set_nodelay(true);
+                    tokio::spawn(serve_connection(socket, small.clone(), large.clone()));
+                }
+            });
+        })
+        .expect("server thread");
+    Server {
+        addr: rx.recv().expect("server address"),
+        accepted,
+    }
+}
+
+async fn serve_connection(mut socket: tokio::net::TcpStream, small: Arc<[u8]>, large: Arc<[u8]>) {
+    let mut buf = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 8192];
+    loop {
+        // Answer every complete request head in the buffer (GETs: no body).
+        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let response = if buf.starts_with(b"GET /large/") {
+                &large
+            } else {
+                &small
+            };
+            if socket.write_all(response).await.is_err() {
+                return;
+            }
+            buf.drain(..end + 4);
+        }
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The two clients.
+
+fn sdk_client(base: &str) -> kataven::Client {
+    kataven::Client::builder()
+        .api_key(API_KEY)
+        .base_url(base)
+        .build()
+        .expect("sdk client")
+}
+
+/// The hand-written client, set up like the SDK's (src/client.rs): the same
+/// reqwest 0.13 build (no default features, so HTTP/1 only), the same
+/// rustls/ring config, the same default headers and connect timeout, and a
+/// 30 s request timeout (the SDK's per-attempt default).
+fn raw_client() -> reqwest::Client {
+    use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("tls versions")
+        .with_platform_verifier()
+        .expect("verifier")
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut auth = HeaderValue::try_from(format!("Bearer {API_KEY}")).expect("header");
+    auth.set_sensitive(true);
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTHORIZATION, auth);
+    headers.insert(USER_AGENT, HeaderValue::from_static("raw-bench/0.1"));
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .default_headers(headers)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("raw client")
+}
+
+async fn raw_list(http: &reqwest::Client, url: &str) -> reqwest::Result<Vec<RawWidgetKey>> {
+    http.get(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("api-version", "1.0.0")
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await
+}
+
+#[derive(Clone)]
+struct Sides {
+    sdk: kataven::Client,
+    sdk_large: kataven::Client,
+    raw: reqwest::Client,
+    url: Arc<str>,
+    large_url: Arc<str>,
+}
+
+impl Sides {
+    fn new(addr: SocketAddr) -> Self {
+        Self {
+            sdk: sdk_client(&format!("http://{addr}")),
+            sdk_large: sdk_client(&format!("http://{addr}/large")),
+            raw: raw_client(),
+            url: format!("http://{addr}/api/v1/widget-keys").into(),
+            large_url: format!("http://{addr}/large/api/v1/widget-keys").into(),
+        }
+    }
+    async fn sdk_call(&self) -> usize {
+        self.sdk.widget_keys().list().await.expect("sdk list").len()
+    }
+    async fn raw_call(&self) -> usize {
+        raw_list(&self.raw, &self.url)
+            .await
+            .expect("raw list")
+            .len()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Statistics.
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn median_f(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    if values.is_empty() {
+        return 0.0;
+    }
+    values[values.len() / 2]
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+struct Row {
+    what: String,
+    sdk: String,
+    raw: String,
+    ratio: f64,
+    target: &'static str,
+}
+
+impl Row {
+    fn verdict(&self) -> &'static str {
+        let ok = match self.target {
+            "<= 1.05x" => self.ratio <= 1.05,
+            ">= 0.95x" => self.ratio >= 0.95,
+            "<= 1.2x" => self.ratio <= 1.2,
+            _ => return "-",
+        };
+        if ok { "met" } else { "MISSED" }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The benchmarks.
+
+struct Plan {
+    /// Per-call: rounds of `batch` calls each side, alternating order.
+    latency_rounds: usize,
+    latency_batch: usize,
+    /// Throughput: rounds of `seconds` each side.
+    throughput_rounds: usize,
+    throughput_secs: f64,
+    /// Large list: calls each side, alternating.
+    large_calls: usize,
+    /// Pure decode of the 10,000-key body, each side.
+    decode_iters: usize,
+}
+
+const FULL: Plan = Plan {
+    latency_rounds: 20,
+    latency_batch: 250,
+    throughput_rounds: 5,
+    throughput_secs: 3.0,
+    large_calls: 30,
+    decode_iters: 30,
+};
+
+const QUICK: Plan = Plan {
+    latency_rounds: 4,
+    latency_batch: 50,
+    throughput_rounds: 1,
+    throughput_secs: 0.5,
+    large_calls: 4,
+    decode_iters: 4,
+};
+
+const CONCURRENCY: usize = 64;
+
+async fn per_call(sides: &Sides, plan: &Plan, rows: &mut Vec<Row>) {
+    // Warm up: open the connections, fault in the code.
+    for _ in 0..200 {
+        sides.sdk_call().await;
+        sides.raw_call().await;
+    }
+    // Heap allocations per call (the server's, the same for both, included).
+    let mut allocs = [(0usize, 0usize); 2];
+    for (side, slot) in allocs.iter_mut().enumerate() {
+        let (count, bytes) = (COUNT.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+        for _ in 0..100 {
+            if side == 0 {
+                sides.sdk_call().await;
+            } else {
+                sides.raw_call().await;
+            }
+        }
+        *slot = (
+            (COUNT.load(Ordering::Relaxed) - count) / 100,
+            (BYTES.load(Ordering::Relaxed) - bytes) / 100,
+        );
+    }
+    let mut sdk = Vec::new();
+    let mut raw = Vec::new();
+    for round in 0..plan.latency_rounds {
+        for side in [round % 2, 1 - round % 2] {
+            for _ in 0..plan.latency_batch {
+                let start = Instant::now();
+                let n = if side == 0 {
+                    sides.sdk_call().await
+                } else {
+                    sides.raw_call().await
+                };
+                let took = start.elapsed();
+                assert_eq!(n, SMALL);
+                if side == 0 {
+                    sdk.push(took)
+                } else {
+                    raw.push(took)
+                }
+            }
+        }
+    }
+    sdk.sort();
+    raw.sort();
+    for (label, p) in [("median", 50.0), ("p99", 99.0)] {
+        let (s, r) = (percentile(&sdk, p), percentile(&raw, p));
+        rows.push(Row {
+            what: format!("1. per call, list() of {SMALL} keys, {label}"),
+            sdk: format!("{:.1} µs", us(s)),
+            raw: format!("{:.1} µs", us(r)),
+            ratio: us(s) / us(r),
+            target: if p == 50.0 { "<= 1.05x" } else { "-" },
+        });
+    }
+    let [(sc, sb), (rc, rb)] = allocs;
+    rows.push(Row {
+        what: "1. heap allocations per call (bytes allocated)".into(),
+        sdk: format!("{sc} ({sb} B)"),
+        raw: format!("{rc} ({rb} B)"),
+        ratio: sc as f64 / rc.max(1) as f64,
+        target: "-",
+    });
+}
+
+/// `CONCURRENCY` tasks calling in a loop for `secs`; requests per second.
+async fn throughput_round(sides: &Sides, sdk: bool, secs: f64) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let sides = sides.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            // Bounded in time and in count.
+            while Instant::now() < deadline && n < 10_000_000 {
+                let got = if sdk {
+                    sides.sdk_call().await
+                } else {
+                    sides.raw_call().await
+                };
+                assert_eq!(got, SMALL);
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("task");
+    }
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn throughput(
+    sides: &Sides,
+    server: &Server,
+    plan: &Plan,
+    python: Option<&str>,
+    rows: &mut Vec<Row>,
+) {
+    // The SDK's client is used only here and in `per_call`; count what it
+    // opens from a fresh client, so warm-up connections don't count.
+    let fresh = Sides {
+        sdk: sdk_client(&format!("http://{}", server.addr)),
+        raw: raw_client(),
+        ..sides.clone()
+    };
+    let mut sdk = Vec::new();
+    let mut raw = Vec::new();
+    let mut py = Vec::new();
+    let mut sdk_conns = 0;
+    let mut raw_conns = 0;
+    for round in 0..plan.throughput_rounds {
+        for side in [round % 2, 1 - round % 2] {
+            let before = server.accepted.load(Ordering::Relaxed);
+            let rps = throughput_round(&fresh, side == 0, plan.throughput_secs).await;
+            let opened = server.accepted.load(Ordering::Relaxed) - before;
+            if side == 0 {
+                sdk.push(rps);
+                sdk_conns += opened;
+            } else {
+                raw.push(rps);
+                raw_conns += opened;
+            }
+        }
+        if let Some(python) = python {
+            match run_python(python, server.addr, plan.throughput_secs, false) {
+                Ok(result) => py.push(result.rps),
+                Err(err) => eprintln!("python: {err}"),
+            }
+        }
+    }
+    let (s, r) = (median_f(&mut sdk), median_f(&mut raw));
+    rows.push(Row {
+        what: format!("2. throughput, {CONCURRENCY} tasks, list() of {SMALL} keys"),
+        sdk: format!("{s:.0} req/s"),
+        raw: format!("{r:.0} req/s"),
+        ratio: s / r,
+        target: ">= 0.95x",
+    });
+    rows.push(Row {
+        what: format!(
+            "2. TCP connections opened by {CONCURRENCY} tasks in {} x {} s",
+            plan.throughput_rounds, plan.throughput_secs
+        ),
+        sdk: format!("{sdk_conns}"),
+        raw: format!("{raw_conns}"),
+        ratio: sdk_conns as f64 / raw_conns.max(1) as f64,
+        target: "-",
+    });
+    if !py.is_empty() {
+        let p = median_f(&mut py);
+        rows.push(Row {
+            what: format!(
+                "4. throughput vs Python httpx, {CONCURRENCY} tasks (raw column: Python)"
+            ),
+            sdk: format!("{s:.0} req/s"),
+            raw: format!("{p:.0} req/s"),
+            ratio: s / p,
+            target: "-",
+        });
+    }
+}
+
+async fn large_list(sides: &Sides, plan: &Plan, rows: &mut Vec<Row>) {
+    let sdk_call = || async move {
+        sides
+            .sdk_large
+            .widget_keys()
+            .list()
+            .await
+            .expect("sdk large")
+            .len()
+    };
+    let raw_call = || async move {
+        raw_list(&sides.raw, &sides.large_url)
+            .await
+            .expect("raw large")
+            .len()
+    };
+    assert_eq!(sdk_call().await, LARGE);
+    assert_eq!(raw_call().await, LARGE);
+    let (mut sdk_t, mut raw_t) = (Vec::new(), Vec::new());
+    let (mut sdk_m, mut raw_m) = (0usize, 0usize);
+    for i in 0..plan.large_calls {
+        for side in [i % 2, 1 - i % 2] {
+            let start = Instant::now();
+            let (n, peak) = if side == 0 {
+                peak_of(sdk_call()).await
+            } else {
+                peak_of(raw_call()).await
+            };
+            let took = start.elapsed();
+            assert_eq!(n, LARGE);
+            if side == 0 {
+                sdk_t.push(took);
+                sdk_m = sdk_m.max(peak);
+            } else {
+                raw_t.push(took);
+                raw_m = raw_m.max(peak);
+            }
+        }
+    }
+    sdk_t.sort();
+    raw_t.sort();
+    let (s, r) = (percentile(&sdk_t, 50.0), percentile(&raw_t, 50.0));
+    rows.push(Row {
+        what: format!("3. list() of {LARGE} keys over loopback, median time"),
+        sdk: format!("{:.2} ms", us(s) / 1e3),
+        raw: format!("{:.2} ms", us(r) / 1e3),
+        ratio: us(s) / us(r),
+        target: "<= 1.2x",
+    });
+    rows.push(Row {
+        what: format!("3. list() of {LARGE} keys, peak heap during the call"),
+        sdk: format!("{:.2} MiB", sdk_m as f64 / 1048576.0),
+        raw: format!("{:.2} MiB", raw_m as f64 / 1048576.0),
+        ratio: sdk_m as f64 / raw_m.max(1) as f64,
+        target: "-",
+    });
+
+    // Decode alone, no HTTP: the generated types plus the facade's
+    // conversion, against serde_json into the hand-written struct.
+    let body = list_json(LARGE);
+    let (mut sdk_d, mut raw_d) = (Vec::new(), Vec::new());
+    for i in 0..plan.decode_iters {
+        for side in [i % 2, 1 - i % 2] {
+            let start = Instant::now();
+            let n = if side == 0 {
+                decode_sdk(body.as_bytes())
+            } else {
+                decode_raw(body.as_bytes())
+            };
+            let took = start.elapsed();
+            assert_eq!(n, LARGE);
+            if side == 0 {
+                sdk_d.push(took)
+            } else {
+                raw_d.push(took)
+            }
+        }
+    }
+    sdk_d.sort();
+    raw_d.sort();
+    let (s, r) = (percentile(&sdk_d, 50.0), percentile(&raw_d, 50.0));
+    rows.push(Row {
+        what: format!(
+            "3. decode only, {LARGE} keys ({:.1} MB of JSON), median",
+            body.len() as f64 / 1e6
+        ),
+        sdk: format!("{:.2} ms", us(s) / 1e3),
+        raw: format!("{:.2} ms", us(r) / 1e3),
+        ratio: us(s) / us(r),
+        target: "<= 1.2x",
+    });
+}
+
+fn decode_sdk(body: &[u8]) -> usize {
+    let keys: Vec<DataWidgetKey> = serde_json::from_slice(body).expect("decode");
+    let keys: Vec<kataven::WidgetKey> = keys.into_iter().map(kataven::WidgetKey::from).collect();
+    std::hint::black_box(&keys);
+    keys.len()
+}
+
+fn decode_raw(body: &[u8]) -> usize {
+    let keys: Vec<RawWidgetKey> = serde_json::from_slice(body).expect("decode");
+    std::hint::black_box(&keys);
+    keys.len()
+}
+
+// ---------------------------------------------------------------------------
+// Python.
+
+struct PyResult {
+    rps: f64,
+    median_us: f64,
+    p99_us: f64,
+}
+
+fn run_python(
+    python: &str,
+    addr: SocketAddr,
+    secs: f64,
+    sequential: bool,
+) -> Result<PyResult, String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/python/httpx_bench.py");
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(script)
+        .arg("--url")
+        .arg(format!("http://{addr}/api/v1/widget-keys"))
+        .arg("--api-key")
+        .arg(API_KEY)
+        .arg("--seconds")
+        .arg(secs.to_string())
+        .arg("--expect")
+        .arg(SMALL.to_string());
+    if sequential {
+        cmd.arg("--concurrency").arg("1");
+    } else {
+        cmd.arg("--concurrency").arg(CONCURRENCY.to_string());
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {python}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{python} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| -> Result<f64, String> {
+        text.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .ok_or_else(|| format!("no {name} in python output: {text}"))?
+            .parse::<f64>()
+            .map_err(|e| e.to_string())
+    };
+    Ok(PyResult {
+        rps: field("rps")?,
+        median_us: field("median_us")?,
+        p99_us: field("p99_us")?,
+    })
+}
+
+async fn python_per_call(
+    sides: &Sides,
+    server: &Server,
+    python: &str,
+    plan: &Plan,
+    rows: &mut Vec<Row>,
+) {
+    // Interleave: a Python run, then the same number of seconds of SDK calls.
+    let secs = plan.throughput_secs;
+    let (mut py_med, mut py_p99, mut sdk_all) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..plan.throughput_rounds {
+        match run_python(python, server.addr, secs, true) {
+            Ok(r) => {
+                py_med.push(r.median_us);
+                py_p99.push(r.p99_us);
+            }
+            Err(err) => {
+                eprintln!("python: {err}");
+                return;
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs_f64(secs);
+        while Instant::now() < deadline {
+            let start = Instant::now();
+            sides.sdk_call().await;
+            sdk_all.push(start.elapsed());
+        }
+    }
+    sdk_all.sort();
+    let (sm, sp) = (
+        us(percentile(&sdk_all, 50.0)),
+        us(percentile(&sdk_all, 99.0)),
+    );
+    let (pm, pp) = (median_f(&mut py_med), median_f(&mut py_p99));
+    rows.push(Row {
+        what: "4. per call vs Python httpx, median (raw column: Python)".into(),
+        sdk: format!("{sm:.1} µs"),
+        raw: format!("{pm:.1} µs"),
+        ratio: sm / pm,
+        target: "-",
+    });
+    rows.push(Row {
+        what: "4. per call vs Python httpx, p99 (raw column: Python)".into(),
+        sdk: format!("{sp:.1} µs"),
+        raw: format!("{pp:.1} µs"),
+        ratio: sp / pp,
+        target: "-",
+    });
+}
+
+// ---------------------------------------------------------------------------
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    // `cargo test --benches` runs bench targets with no `--bench`: keep that quick.
+    let quick = has("--quick") || !has("--bench");
+    let plan = if quick { &QUICK } else { &FULL };
+    let python = value("--python").or_else(|| std::env::var("KATAVEN_BENCH_PYTHON").ok());
+
+    let server = start_server();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+
+    if has("--serve") {
+        println!(
+            "serving on http://{} (GET /api/v1/widget-keys, /large/api/v1/widget-keys)",
+            server.addr
+        );
+        std::thread::sleep(Duration::from_secs(3600));
+        return;
+    }
+
+    let sides = Sides::new(server.addr);
+
+    if let Some(what) = value("--callgrind") {
+        let n: usize = args
+            .iter()
+            .position(|a| a == "--callgrind")
+            .and_then(|i| args.get(i + 2))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let body = list_json(LARGE);
+        rt.block_on(async {
+            // The same warm-up on every side, so the counts differ only by
+            // the measured loop.
+            for _ in 0..20 {
+                sides.sdk_call().await;
+                sides.raw_call().await;
+            }
+            for _ in 0..n {
+                match what.as_str() {
+                    "sdk" => {
+                        sides.sdk_call().await;
+                    }
+                    "raw" => {
+                        sides.raw_call().await;
+                    }
+                    "decode-sdk" => {
+                        decode_sdk(body.as_bytes());
+                    }
+                    "decode-raw" => {
+                        decode_raw(body.as_bytes());
+                    }
+                    "none" => {}
+                    other => panic!("unknown --callgrind target {other}"),
+                }
+            }
+        });
+        println!("ran {n} x {what}");
+        return;
+    }
+
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    rt.block_on(async {
+        eprintln!("[bench] 1. per call ...");
+        per_call(&sides, plan, &mut rows).await;
+        eprintln!("[bench] 2. throughput ...");
+        throughput(&sides, &server, plan, python.as_deref(), &mut rows).await;
+        eprintln!("[bench] 3. large list ...");
+        large_list(&sides, plan, &mut rows).await;
+        if let Some(python) = python.as_deref() {
+            eprintln!("[bench] 4. per call vs Python ...");
+            python_per_call(&sides, &server, python, plan, &mut rows).await;
+        }
+    });
+
+    println!();
+    println!(
+        "kataven {} vs raw reqwest + serde_json{}; {} run, {:.0} s; {} cores",
+        env!("CARGO_PKG_VERSION"),
+        if python.is_some() {
+            " and Python httpx"
+        } else {
+            ""
+        },
+        if quick { "quick" } else { "full" },
+        started.elapsed().as_secs_f64(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+    );
+    println!();
+    println!("| benchmark | SDK | raw | SDK / raw | target | verdict |");
+    println!("|---|---:|---:|---:|---|---|");
+    for row in &rows {
+        println!(
+            "| {} | {} | {} | {:.3} | {} | {} |",
+            row.what,
+            row.sdk,
+            row.raw,
+            row.ratio,
+            row.target,
+            row.verdict()
+        );
+    }
+    if python.is_none() {
+        println!();
+        println!(
+            "(Python skipped: run scripts/bench.sh, or pass --python PATH / set KATAVEN_BENCH_PYTHON)"
+        );
+    }
+}
