@@ -331,7 +331,7 @@ async fn find(client: &Client, id: &str) -> Option<kataven::WidgetKey> {
         .await
         .expect("list")
         .into_iter()
-        .find(|k| k.id.to_string() == id)
+        .find(|k| k.id.as_ref() == id)
 }
 
 /// A loopback HTTP/1.1 proxy that adds `Prefer: code=NNN` to every request
