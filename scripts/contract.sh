@@ -4,6 +4,7 @@
 #
 #   1. lint      Redocly CLI (strict, examples checked) + openapi-spec-validator
 #   2. sdk-mock  the SDK's scenarios (tests/contract.rs) against `prism mock --errors`
+#      sdk-dynamic  the same against `prism mock -d --seed 1 --errors` (made-up responses)
 #   3. hub       schemathesis against the mock Hub process (examples/mock_hub.rs)
 #   4. sdk-proxy the SDK's scenarios through `prism proxy --errors` in front of the mock Hub
 #
@@ -16,7 +17,7 @@
 # reinstalling only when their lock files change. Every server it starts is
 # stopped by its process id on exit. Logs go to target/contract/.
 #
-# Usage: scripts/contract.sh [STEP...]   (default: all four steps)
+# Usage: scripts/contract.sh [STEP...]   (default: all the steps, in this order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -154,19 +155,22 @@ lint() {
     "$VENV/bin/openapi-spec-validator" "$SPEC" || fail "openapi-spec-validator"
 }
 
+# sdk_mock MODE: mock serves the spec's examples; dynamic makes responses up
+# from the schemas (seeded), which the SDK must decode too.
 sdk_mock() {
-    step "SDK scenarios against prism mock --errors"
-    local port log=$LOGS/prism-mock.log pid rc=0
+    local mode=$1 port log=$LOGS/prism-$1.log pid rc=0 extra=()
+    [[ $mode == dynamic ]] && extra=(-d --seed 1)
+    step "SDK scenarios against prism mock --errors ${extra[*]-}"
     port=$(free_port)
-    "$BIN/prism" mock --errors -h 127.0.0.1 -p "$port" "$SPEC" >"$log" 2>&1 &
+    "$BIN/prism" mock --errors "${extra[@]+"${extra[@]}"}" -h 127.0.0.1 -p "$port" "$SPEC" >"$log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     wait_port "$port" "$pid" "$log"
-    run_scenarios mock "http://127.0.0.1:$port" || rc=$?
+    run_scenarios "$mode" "http://127.0.0.1:$port" || rc=$?
     sleep 0.3 # let Prism flush its log
     stop "$pid"
     prism_gate "$log" || rc=1
-    [[ $rc == 0 ]] || fail "SDK scenarios against prism mock (log: $log)"
+    [[ $rc == 0 ]] || fail "SDK scenarios against prism mock, $mode (log: $log)"
 }
 
 hub() {
@@ -210,20 +214,21 @@ sdk_proxy() {
 }
 
 STEPS=("$@")
-[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(lint sdk-mock hub sdk-proxy)
+[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(lint sdk-mock sdk-dynamic hub sdk-proxy)
 started=$(date +%s)
 install_tools
 for s in "${STEPS[@]}"; do
     case $s in
-    lint | sdk-mock | hub | sdk-proxy) ;;
-    *) fail "unknown step \`$s\` (lint, sdk-mock, hub, sdk-proxy)" ;;
+    lint | sdk-mock | sdk-dynamic | hub | sdk-proxy) ;;
+    *) fail "unknown step \`$s\` (lint, sdk-mock, sdk-dynamic, hub, sdk-proxy)" ;;
     esac
 done
 [[ " ${STEPS[*]} " == *" lint "* && ${#STEPS[@]} == 1 ]] || build
 for s in "${STEPS[@]}"; do
     case $s in
     lint) lint ;;
-    sdk-mock) sdk_mock ;;
+    sdk-mock) sdk_mock mock ;;
+    sdk-dynamic) sdk_mock dynamic ;;
     hub) hub ;;
     sdk-proxy) sdk_proxy ;;
     esac
