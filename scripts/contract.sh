@@ -9,8 +9,9 @@
 #   4. sdk-proxy the SDK's scenarios through `prism proxy --errors` in front of the mock Hub
 #
 # Prism answers an invalid request with the spec's own 4xx, so a passing test
-# is not enough: steps 2 and 4 fail on any violation (✖) or warning (⚠) in
-# Prism's log.
+# is not enough: the Prism steps fail on any violation (✖) or warning (⚠) in
+# Prism's log. Prism serves a stricter test copy of the spec (no unknown
+# fields anywhere, `Bearer` checked): see tools/contract/strict_spec.py.
 #
 # Needs only Rust, Node 20 + npm and Python 3.11 + pip. Installs the pinned
 # tools into ignored folders (tools/contract/node_modules, .venv-contract),
@@ -26,6 +27,9 @@ TOOLS=$ROOT/tools/contract
 BIN=$TOOLS/node_modules/.bin
 VENV=$ROOT/.venv-contract
 SPEC=$ROOT/openapi.json
+# Prism gets a stricter test copy: no unknown fields, `Bearer` checked
+# (tools/contract/strict_spec.py says why).
+STRICT_SPEC=$ROOT/target/contract/openapi.strict.json
 LOGS=$ROOT/target/contract
 API_KEY=sk_live_acme_test
 # Outer bound for schemathesis (`--max-time` would spend its whole budget).
@@ -130,6 +134,7 @@ build() {
         python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
     HUB_BIN=$target/debug/examples/mock_hub
     [[ -x $HUB_BIN ]] || fail "no mock_hub binary at $HUB_BIN"
+    python3 "$TOOLS/strict_spec.py" "$SPEC" "$STRICT_SPEC"
 }
 
 # start_hub PORT LOG: starts the mock Hub process; sets HUB_PID.
@@ -162,7 +167,7 @@ sdk_mock() {
     [[ $mode == dynamic ]] && extra=(-d --seed 1)
     step "SDK scenarios against prism mock --errors ${extra[*]-}"
     port=$(free_port)
-    "$BIN/prism" mock --errors "${extra[@]+"${extra[@]}"}" -h 127.0.0.1 -p "$port" "$SPEC" >"$log" 2>&1 &
+    "$BIN/prism" mock --errors "${extra[@]+"${extra[@]}"}" -h 127.0.0.1 -p "$port" "$STRICT_SPEC" >"$log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     wait_port "$port" "$pid" "$log"
@@ -201,7 +206,7 @@ sdk_proxy() {
     hub_port=$(free_port)
     start_hub "$hub_port" "$LOGS/mock-hub-proxy.log"
     port=$(free_port)
-    "$BIN/prism" proxy --errors -h 127.0.0.1 -p "$port" "$SPEC" "http://127.0.0.1:$hub_port" >"$log" 2>&1 &
+    "$BIN/prism" proxy --errors -h 127.0.0.1 -p "$port" "$STRICT_SPEC" "http://127.0.0.1:$hub_port" >"$log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     wait_port "$port" "$pid" "$log"
