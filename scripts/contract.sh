@@ -78,8 +78,8 @@ free_port() {
 # wait_port PORT PID LOG: waits for a TCP connect (never an HTTP request: a
 # probe of GET / would itself put a ✖ in Prism's log).
 wait_port() {
-    local port=$1 pid=$2 log=$3 i
-    for i in $(seq 1 300); do
+    local port=$1 pid=$2 log=$3
+    for _ in $(seq 1 300); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             return 0
         fi
