@@ -376,7 +376,32 @@ fn with_url(mut parts: http::response::Parts, url: reqwest::Url) -> http::respon
     parts
 }
 
+/// What every call accepts: the Hub answers a success with JSON and an error
+/// with plain text (`hub-api.md`; the spec's 4xx/5xx are `text/plain`).
+/// The generated code asks for `application/json` only, which a
+/// content-negotiating server may answer with 406, or, as Prism does, with a
+/// 200 in place of the documented error.
+pub(crate) const ACCEPT: &str = "application/json, text/plain;q=0.9";
+
 impl ClientHooks<Transport> for crate::raw::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let headers = request.headers_mut();
+        let json_only = headers
+            .get(reqwest::header::ACCEPT)
+            .is_none_or(|accept| accept == "application/json");
+        if json_only {
+            headers.insert(
+                reqwest::header::ACCEPT,
+                reqwest::header::HeaderValue::from_static(ACCEPT),
+            );
+        }
+        Ok(())
+    }
+
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let transport = progenitor_client::ClientInfo::inner(self);
         let http = progenitor_client::ClientInfo::client(self);

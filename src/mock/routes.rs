@@ -178,7 +178,7 @@ fn create(hub: &Shared, body: &[u8]) -> Response<Body> {
         return text(400, INVALID);
     };
     let name = match fields.get("name") {
-        Some(Value::String(name)) if !name.trim().is_empty() => name.clone(),
+        Some(Value::String(name)) if !name.is_empty() => name.clone(),
         _ => return text(400, INVALID),
     };
     let Some(domain_allowlist) = string_list(fields.get("domain_allowlist")) else {
@@ -232,7 +232,7 @@ fn update(hub: &Shared, id: uuid::Uuid, body: &[u8]) -> Response<Body> {
     };
     let name = match fields.get("name") {
         None => None,
-        Some(Value::String(name)) if !name.trim().is_empty() => Some(name.clone()),
+        Some(Value::String(name)) if !name.is_empty() => Some(name.clone()),
         Some(_) => return text(400, INVALID),
     };
     let domain_allowlist = match fields.get("domain_allowlist") {
