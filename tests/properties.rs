@@ -1,0 +1,115 @@
+//! Property tests: the allowlist parser and matcher, and response decoding
+//! of arbitrary bytes (over real HTTP, through the mock Hub).
+
+mod common;
+
+use kataven::allowlist::AllowlistEntry;
+use kataven::mock::{Fault, MockHub};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+
+/// A syntactically valid host: 1 to 4 labels of letters and digits.
+fn host() -> impl Strategy<Value = String> {
+    proptest::collection::vec("[a-z0-9]{1,12}", 1..5).prop_map(|labels| labels.join("."))
+}
+
+/// Strings that look like allowlist entries, valid or not.
+fn entry_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-zA-Z0-9.*:/@?# \\[\\]-]{0,30}",
+        (
+            host(),
+            prop_oneof![
+                Just(String::new()),
+                Just(":*".to_string()),
+                (1u16..).prop_map(|p| format!(":{p}"))
+            ]
+        )
+            .prop_map(|(h, p)| format!("{h}{p}")),
+        host().prop_map(|h| format!("*.{h}")),
+        host().prop_map(|h| format!("https://{h}")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn parsing_never_panics_and_display_round_trips(input in entry_like()) {
+        if let Ok(entry) = AllowlistEntry::parse(&input) {
+            let shown = entry.to_string();
+            let again = AllowlistEntry::parse(&shown);
+            prop_assert_eq!(again.as_ref(), Ok(&entry), "{} -> {}", input, shown);
+            prop_assert_eq!(shown.to_ascii_lowercase(), shown.clone());
+        }
+    }
+
+    #[test]
+    fn matching_never_panics(entry in entry_like(), origin in any::<String>()) {
+        if let Ok(entry) = AllowlistEntry::parse(&entry) {
+            let _ = entry.matches(&origin);
+        }
+        let _ = kataven::allowlist::allows(&[entry], &origin);
+    }
+
+    #[test]
+    fn a_wildcard_never_matches_its_own_domain(domain in host(), scheme in "https?", port in proptest::option::of(1u16..)) {
+        let entry = AllowlistEntry::parse(&format!("*.{domain}")).unwrap();
+        let origin = match port {
+            Some(p) => format!("{scheme}://{domain}:{p}"),
+            None => format!("{scheme}://{domain}"),
+        };
+        prop_assert!(!entry.matches(&origin));
+        let any_port = AllowlistEntry::parse(&format!("*.{domain}:*")).unwrap();
+        prop_assert!(!any_port.matches(&origin));
+        let subdomain = format!("{scheme}://www.{domain}");
+        prop_assert!(entry.matches(&subdomain));
+    }
+
+    #[test]
+    fn a_bare_host_matches_itself_on_default_ports_only(domain in host(), port in 1u16..) {
+        let entry = AllowlistEntry::parse(&domain).unwrap();
+        let (https, http, with_port) =
+            (format!("https://{domain}"), format!("http://{domain}"), format!("https://{domain}:{port}"));
+        prop_assert!(entry.matches(&https));
+        prop_assert!(entry.matches(&http));
+        prop_assert_eq!(entry.matches(&with_port), port == 443);
+    }
+}
+
+/// Arbitrary bytes as a 2xx body: decoding never panics, and any failure is
+/// a typed error (for create, never a retry that could mint a second key).
+#[test]
+fn arbitrary_success_bodies_decode_or_fail_typed() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let hub = MockHub::start().await;
+        let client = common::client_for(&hub).build().unwrap();
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(128));
+        let bodies = prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..400)
+                .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            "[\\[\\]{}\":,a-z0-9 ]{0,80}",
+            Just(String::from("[{\"id\":")),
+        ];
+        for _ in 0..128 {
+            let body = bodies.new_tree(&mut runner).unwrap().current();
+            hub.inject(Fault::respond(200, "application/json", body.clone()), 1);
+            match client.widget_keys().list().await {
+                Ok(_) | Err(kataven::Error::Decode { .. }) => {}
+                Err(other) => panic!("list of {body:?}: unexpected {other:?}"),
+            }
+            hub.clear_requests();
+            hub.inject(Fault::respond(201, "application/json", body.clone()), 1);
+            match client.widget_keys().create("k").await {
+                Ok(_) | Err(kataven::Error::Decode { .. }) => {}
+                Err(other) => panic!("create of {body:?}: unexpected {other:?}"),
+            }
+            assert_eq!(hub.requests().len(), 1, "a create was retried");
+        }
+    });
+}
