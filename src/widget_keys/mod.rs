@@ -131,25 +131,8 @@ impl<'a> WidgetKeys<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn revoke(&self, id: impl AsRef<str>) -> Result<()> {
-        let id = parse_id(id.as_ref())?;
-        let body = UpdateWidgetKeyBody {
-            disabled: Some(true),
-            ..UpdateWidgetKeyBody::default()
-        };
-        let account = self.client.account::<types::UpdateWidgetKeyXAccountId>()?;
-        let revoke = Call {
-            idempotent: true,
-            ..UPDATE
-        };
-        // Any 2xx is success; the body ("Updated") says nothing more.
-        let _updated = revoke
-            .run(
-                self.client
-                    .raw()
-                    .update_widget_key(&id, account.as_ref(), &body),
-            )
-            .await?;
-        Ok(())
+        // `disabled: true` alone: the update marks it idempotent (retried).
+        self.update(id).disabled(true).send().await
     }
 
     /// Deletes the key. A key that was never used is deleted for good; a used

@@ -176,6 +176,9 @@ pub struct CreatedWidgetKey {
     pub widget_key: WidgetKey,
 }
 
+// The conversions destructure the generated types exhaustively on purpose:
+// a field the spec adds is a compile error here, the one place to decide
+// how the facade shows it (see CONTRIBUTING.md).
 impl From<types::DataWidgetKey> for WidgetKey {
     fn from(key: types::DataWidgetKey) -> Self {
         let types::DataWidgetKey {
