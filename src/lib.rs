@@ -46,7 +46,11 @@
 //! ## Features
 //!
 //! - `rustls` (default): TLS with rustls and the ring provider, configured
-//!   per client (no process-wide provider is installed).
+//!   per client (no process-wide provider is installed). It turns on
+//!   reqwest's `rustls-no-provider`: if your app also uses reqwest *without*
+//!   any TLS feature, its own `reqwest::Client::new()` then needs a rustls
+//!   provider installed (apps on reqwest's default TLS or `native-tls` are
+//!   not affected).
 //! - `native-tls`: the platform's TLS instead (build with
 //!   `default-features = false`).
 //! - `mock`: [`mock::MockHub`].
