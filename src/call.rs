@@ -130,6 +130,7 @@ impl Call {
             E::ErrorResponse(value) => {
                 let status = value.status().as_u16();
                 let retry_after = parse_retry_after(value.headers());
+                let request_id = request_id(value.headers());
                 let mut stream = value.into_inner().into_inner();
                 let mut body = Vec::new();
                 while body.len() < MAX_ERROR_BODY {
@@ -139,17 +140,18 @@ impl Call {
                         _ => break,
                     }
                 }
-                self.api_error(status, &body, retry_after, attempts)
+                self.api_error(status, &body, retry_after, attempts, request_id)
             }
             E::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 let retry_after = parse_retry_after(response.headers());
+                let request_id = request_id(response.headers());
                 // The transport already buffered the body (bounded).
                 let body = response.bytes().await.unwrap_or_default();
                 if (200..300).contains(&status) {
                     return Ok(Err(OtherSuccess { status, body }));
                 }
-                self.api_error(status, &body, retry_after, attempts)
+                self.api_error(status, &body, retry_after, attempts, request_id)
             }
             // Both arise only after a documented success status matched.
             E::InvalidResponsePayload(..) | E::ResponseBodyError(..) if !self.body_matters => {
@@ -179,6 +181,7 @@ impl Call {
         body: &[u8],
         retry_after: Option<std::time::Duration>,
         attempts: u32,
+        request_id: Option<String>,
     ) -> Error {
         let body = &body[..body.len().min(MAX_ERROR_BODY)];
         Error::Api {
@@ -187,6 +190,7 @@ impl Call {
             message: String::from_utf8_lossy(body).trim().to_string(),
             retry_after,
             attempts,
+            request_id,
         }
     }
 
@@ -229,6 +233,14 @@ impl Call {
             attempts: state.attempts().max(1),
         }
     }
+}
+
+/// The Hub's request id, from `x-request-id` or `request-id`.
+fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    ["x-request-id", "request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+        .map(str::to_string)
 }
 
 /// The error and its causes in one line, e.g. `error sending request for url

@@ -43,6 +43,8 @@ pub enum Error {
         retry_after: Option<Duration>,
         /// How many requests were made in all.
         attempts: u32,
+        /// The Hub's id for the request (`x-request-id`), to quote to support.
+        request_id: Option<String>,
     },
     /// The input was refused before any request was sent.
     #[non_exhaustive]
@@ -163,6 +165,23 @@ impl Error {
         }
     }
 
+    /// The Hub's id for the request that failed, from the response's
+    /// `x-request-id` (or `request-id`) header: quote it to Kataven support.
+    ///
+    /// ```
+    /// # fn show(err: &kataven::Error) {
+    /// if let Some(id) = err.request_id() {
+    ///     eprintln!("request id: {id}");
+    /// }
+    /// # }
+    /// ```
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The plaintext `pk_live_` key that a create response held although it
     /// did not decode. The Hub shows it only once: store it.
     pub fn public_key(&self) -> Option<&PublicKey> {
@@ -205,6 +224,7 @@ impl fmt::Display for Error {
                 message,
                 retry_after,
                 attempts,
+                request_id,
             } => {
                 let reason = reqwest::StatusCode::from_u16(*status)
                     .ok()
@@ -224,7 +244,11 @@ impl fmt::Display for Error {
                 if let Some(delay) = retry_after {
                     write!(f, "; retry after {}s", delay.as_secs())?;
                 }
-                f.write_str(&attempts_note(*attempts))
+                f.write_str(&attempts_note(*attempts))?;
+                if let Some(id) = request_id {
+                    write!(f, " [request id {}]", one_line(id, 100))?;
+                }
+                Ok(())
             }
             Error::InvalidInput { field, problem } => {
                 write!(f, "invalid {field}: {problem} (nothing was sent)")

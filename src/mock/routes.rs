@@ -51,6 +51,22 @@ async fn handle(
         state.next_fault()
     };
 
+    let mut response = answer(&hub, fault, &method, path, &headers, &body).await;
+    if let Ok(id) = HeaderValue::from_str(&format!("req_{}", random_token(20))) {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    response
+}
+
+/// The answer to one request, after recording and faults.
+async fn answer(
+    hub: &Shared,
+    fault: Option<Fault>,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response<Body> {
     let mut respond_instead = None;
     match fault {
         Some(Fault::Status {
@@ -74,7 +90,7 @@ async fn handle(
         None => {}
     }
 
-    let response = route(&hub, &method, path, &headers, &body);
+    let response = route(hub, method, path, headers, body);
     match respond_instead {
         Some((status, content_type, body)) => raw(status, &content_type, body),
         None => response,

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::raw::types;
 
@@ -16,7 +17,8 @@ use crate::raw::types;
 /// assert_eq!(id.as_str(), "0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90");
 /// let back: String = id.into();
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct WidgetKeyId(String);
 
 impl WidgetKeyId {
@@ -47,7 +49,8 @@ impl WidgetKeyId {
 /// let key = PublicKey::from("pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9");
 /// assert_eq!(key.last8(), "Q7rT2xZ9");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct PublicKey(String);
 
 impl PublicKey {
@@ -127,7 +130,7 @@ string_newtype!(PublicKey);
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WidgetKey {
     /// The key's id.
@@ -167,12 +170,14 @@ impl WidgetKey {
 
 /// A newly created key: the [`WidgetKey`] and its plaintext
 /// [`public_key`](Self::public_key), which the Hub returns this once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreatedWidgetKey {
     /// The plaintext `pk_live_...`: store it now, it is never shown again.
     pub public_key: PublicKey,
-    /// The key as it will be listed.
+    /// The key as it will be listed. Serialized flat, as the Hub sends it:
+    /// the key's fields next to `public_key`.
+    #[serde(flatten)]
     pub widget_key: WidgetKey,
 }
 
