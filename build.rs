@@ -5,11 +5,29 @@
 //! a candidate spec by building the crate with `KATAVEN_OPENAPI` pointing at
 //! it. Every failure names the spec and the problem and exits non-zero; a
 //! progenitor panic is caught and reported the same way.
+//!
+//! After progenitor, two rewrites of the generated code, each driven by the
+//! spec alone (so a new resource needs no change here):
+//!
+//! 1. **Sealed constructors.** The generated `Client::new` builds a bare
+//!    `reqwest::Client` and unwraps it (a panic under the `rustls` feature,
+//!    which installs no process-wide crypto provider), and `new_with_client`
+//!    would let anyone pair the SDK's hooks with a client that skips its
+//!    settings. `new` is removed and `new_with_client` becomes `pub(crate)`:
+//!    a `raw::Client` comes only from `kataven::Client::raw()`.
+//! 2. **PATCH bodies that can say "absent", "null" and "empty".** For an
+//!    optional field, progenitor (typify) skips `None` and skips an empty
+//!    array, so a PATCH body can neither unpin (`"agent_id": null`) nor clear
+//!    a list (`"domain_allowlist": []`). In the body type of every PATCH
+//!    operation, an optional nullable field becomes `Option<Option<T>>`
+//!    (absent / null / value) and an optional array becomes `Option<Vec<T>>`
+//!    (absent / the list, empty included).
 
 use std::path::{Path, PathBuf};
 use std::{env, fs, panic, process};
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use serde_json::Value;
 
 /// Overrides the spec path (used by `cargo xtask update-spec` to compile a
 /// candidate before it replaces `openapi.json`).
@@ -52,18 +70,11 @@ fn settings() -> GenerationSettings {
         // The facade hides the generated API, so the smallest style will do.
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        // The facade must implement `ClientHooks` (tracing, retries); with
-        // `Expected`, deleting that impl is a compile error, not a silent no-op.
+        // The facade must implement `ClientHooks` (headers, retries, tracing);
+        // with `Expected`, deleting that impl is a compile error, not a silent
+        // no-op.
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote_path("crate::transport::Transport"))
-        // progenitor cannot send `"agent_id": null` or `"domain_allowlist": []`
-        // (an optional nullable field is one `Option`, an empty optional array
-        // is skipped), so the PATCH body is handwritten; see src/raw/update.rs.
-        .with_replacement(
-            "HandlersUpdateWidgetKeyRequest",
-            "crate::raw::UpdateWidgetKeyBody",
-            [TypeImpl::Default].into_iter(),
-        )
+        .with_inner_type(quote_path("crate::http::Transport"))
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     settings
@@ -75,7 +86,9 @@ fn quote_path(path: &str) -> proc_macro2::TokenStream {
 
 fn generate(spec_path: &Path) -> Result<String, String> {
     let text = fs::read_to_string(spec_path).map_err(|err| format!("cannot read it: {err}"))?;
-    let spec: openapiv3::OpenAPI = serde_json::from_str(&text)
+    let json: Value =
+        serde_json::from_str(&text).map_err(|err| format!("it is not JSON: {err}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(json.clone())
         .map_err(|err| format!("it is not an OpenAPI 3.0 JSON document: {err}"))?;
     if !spec.openapi.starts_with("3.0.") {
         return Err(format!(
@@ -108,9 +121,284 @@ fn generate(spec_path: &Path) -> Result<String, String> {
             ));
         }
     };
-    let file: syn::File =
+    let mut file: syn::File =
         syn::parse2(tokens).map_err(|err| format!("generated code does not parse: {err}"))?;
+    seal_constructors(&mut file)?;
+    for body in patch_bodies(&json)? {
+        merge_patch_fields(&mut file, &body)?;
+    }
     Ok(prettyplease::unparse(&file))
+}
+
+/// Removes `Client::new` and makes `Client::new_with_client` crate-private.
+fn seal_constructors(file: &mut syn::File) -> Result<(), String> {
+    let mut removed_new = false;
+    let mut sealed = false;
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        if block.trait_.is_some() || !is_path_named(&block.self_ty, "Client") {
+            continue;
+        }
+        let before = block.items.len();
+        block
+            .items
+            .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        removed_new |= block.items.len() < before;
+        for item in &mut block.items {
+            if let syn::ImplItem::Fn(f) = item
+                && f.sig.ident == "new_with_client"
+            {
+                f.vis = syn::parse_quote!(pub(crate));
+                sealed = true;
+            }
+        }
+    }
+    if removed_new && sealed {
+        Ok(())
+    } else {
+        Err(
+            "progenitor's output changed: cannot find `Client::new` and \
+             `Client::new_with_client` to seal (see seal_constructors in build.rs)"
+                .to_string(),
+        )
+    }
+}
+
+/// A PATCH operation's request body: the generated method and, per
+/// property, whether it is optional and nullable.
+struct PatchBody {
+    operation_id: String,
+    /// property name -> (optional, nullable)
+    properties: Vec<(String, bool, bool)>,
+}
+
+/// Every PATCH operation with a JSON object body, read from the spec.
+fn patch_bodies(spec: &Value) -> Result<Vec<PatchBody>, String> {
+    let mut bodies = Vec::new();
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return Ok(bodies);
+    };
+    for (path, item) in paths {
+        let Some(op) = item.get("patch") else {
+            continue;
+        };
+        let Some(schema) = op
+            .pointer("/requestBody/content/application~1json/schema")
+            .map(|s| resolve(spec, s))
+        else {
+            continue;
+        };
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        let operation_id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("PATCH {path} has no operationId"))?
+            .to_string();
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let properties = properties
+            .iter()
+            .map(|(name, property)| {
+                let property = resolve(spec, property);
+                let nullable = property.get("nullable").and_then(Value::as_bool) == Some(true);
+                (name.clone(), !required.contains(&name.as_str()), nullable)
+            })
+            .collect();
+        bodies.push(PatchBody {
+            operation_id,
+            properties,
+        });
+    }
+    Ok(bodies)
+}
+
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => reference
+            .strip_prefix('#')
+            .and_then(|pointer| spec.pointer(pointer))
+            .unwrap_or(schema),
+        None => schema,
+    }
+}
+
+/// Rewrites the fields of one PATCH body type (see the file docs).
+fn merge_patch_fields(file: &mut syn::File, body: &PatchBody) -> Result<(), String> {
+    let type_name = body_type_of(file, &body.operation_id)?;
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("progenitor's output changed: no `types` module")?;
+    let fields = types
+        .1
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Struct(s) if s.ident == type_name => match &mut s.fields {
+                syn::Fields::Named(named) => Some(named),
+                _ => None,
+            },
+            _ => None,
+        })
+        .ok_or_else(|| format!("cannot find the struct `types::{type_name}`"))?;
+    let mut rewrote_nullable = false;
+    for field in &mut fields.named {
+        let wire_name = serde_rename(field)
+            .or_else(|| field.ident.as_ref().map(|i| i.to_string()))
+            .unwrap_or_default();
+        let Some(&(_, optional, nullable)) =
+            body.properties.iter().find(|(name, ..)| *name == wire_name)
+        else {
+            continue;
+        };
+        if !optional {
+            continue;
+        }
+        let old = field.ty.clone();
+        if nullable && is_path_named(&old, "Option") {
+            field.ty = syn::parse_quote!(::std::option::Option<#old>);
+            push_doc(
+                field,
+                "`None`: absent (left alone); `Some(None)`: sent as `null`; `Some(Some(v))`: set.",
+            );
+            replace_serde_attrs(
+                field,
+                syn::parse_quote!(#[serde(
+                    default,
+                    skip_serializing_if = "::std::option::Option::is_none",
+                    deserialize_with = "deserialize_present"
+                )]),
+            );
+            rewrote_nullable = true;
+        } else if is_path_named(&old, "Vec") {
+            field.ty = syn::parse_quote!(::std::option::Option<#old>);
+            push_doc(
+                field,
+                "`None`: absent (left alone); `Some(vec![])`: sent as `[]`.",
+            );
+            replace_serde_attrs(
+                field,
+                syn::parse_quote!(#[serde(
+                    default,
+                    skip_serializing_if = "::std::option::Option::is_none"
+                )]),
+            );
+        }
+    }
+    if rewrote_nullable
+        && !types
+            .1
+            .iter()
+            .any(|item| matches!(item, syn::Item::Fn(f) if f.sig.ident == "deserialize_present"))
+    {
+        types.1.push(syn::parse_quote! {
+            /// Deserializes a field that is present (possibly `null`) as
+            /// `Some(..)`; `#[serde(default)]` covers the absent case.
+            fn deserialize_present<'de, D, T>(
+                deserializer: D,
+            ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+                T: ::serde::Deserialize<'de>,
+            {
+                <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                    .map(::std::option::Option::Some)
+            }
+        });
+    }
+    Ok(())
+}
+
+/// The type name of the `body` parameter of the generated method
+/// `operation_id` (`body: &'a types::Name`).
+fn body_type_of(file: &syn::File, operation_id: &str) -> Result<String, String> {
+    for item in &file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for item in &block.items {
+            let syn::ImplItem::Fn(f) = item else {
+                continue;
+            };
+            if f.sig.ident != operation_id {
+                continue;
+            }
+            for input in &f.sig.inputs {
+                let syn::FnArg::Typed(arg) = input else {
+                    continue;
+                };
+                let syn::Pat::Ident(name) = &*arg.pat else {
+                    continue;
+                };
+                if name.ident != "body" {
+                    continue;
+                }
+                if let syn::Type::Reference(reference) = &*arg.ty
+                    && let syn::Type::Path(path) = &*reference.elem
+                    && let Some(last) = path.path.segments.last()
+                {
+                    return Ok(last.ident.to_string());
+                }
+            }
+        }
+    }
+    Err(format!(
+        "cannot find the body type of the generated method `{operation_id}`"
+    ))
+}
+
+/// Whether `ty` is a path whose last segment is `name` (`::std::vec::Vec<..>`).
+fn is_path_named(ty: &syn::Type, name: &str) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// The `#[serde(rename = "...")]` of a field, if any.
+fn serde_rename(field: &syn::Field) -> Option<String> {
+    let mut rename = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                rename = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    rename
+}
+
+/// Replaces a field's `#[serde(...)]` attributes, keeping a `rename`.
+fn replace_serde_attrs(field: &mut syn::Field, mut attr: syn::Attribute) {
+    if let Some(rename) = serde_rename(field)
+        && let syn::Meta::List(list) = &mut attr.meta
+    {
+        let tokens = &list.tokens;
+        list.tokens = quote_tokens(&format!("rename = {rename:?}, {tokens}"));
+    }
+    field.attrs.retain(|a| !a.path().is_ident("serde"));
+    field.attrs.push(attr);
+}
+
+fn quote_tokens(text: &str) -> proc_macro2::TokenStream {
+    text.parse().unwrap_or_default()
+}
+
+/// Appends a paragraph to a field's doc comment.
+fn push_doc(field: &mut syn::Field, text: &str) {
+    field.attrs.push(syn::parse_quote!(#[doc = ""]));
+    field.attrs.push(syn::parse_quote!(#[doc = #text]));
 }
 
 fn fail(spec_path: &Path, problem: &str) -> ! {

@@ -1,15 +1,19 @@
-//! [`Client`] and [`ClientBuilder`]: credentials, base URL, timeouts, retries.
+//! [`Client`] and [`ClientBuilder`]: credentials, base URL, HTTP setup,
+//! timeouts and retries. Resources add their accessors to [`Client`] in
+//! their own modules (`client.widget_keys()` lives in `widget_keys/`).
 
 use std::fmt;
+use std::net::IpAddr;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::account;
 use crate::error::{Error, Result};
+use crate::http::{self, Backoff, Settings, Shared, Transport};
 use crate::raw;
-use crate::transport::{self, Transport};
-use crate::widget_keys::WidgetKeys;
+use crate::runner::{Call, Operation};
 
 /// The Hub's production address. Requests go to `{base}/api/v1/...`.
 pub const DEFAULT_BASE_URL: &str = "https://api.kataven.ai";
@@ -21,13 +25,29 @@ pub const ENV_BASE_URL: &str = "KATAVEN_BASE_URL";
 /// See [`ENV_API_KEY`].
 pub const ENV_ACCOUNT_ID: &str = "KATAVEN_ACCOUNT_ID";
 
-/// The account that the reserved name refuses.
-const RESERVED_ACCOUNT: &str = "kataven-admin";
+/// The header that names the account; the Hub requires it with a JWT.
+const ACCOUNT_HEADER: &str = "x-account-id";
+
+/// Headers the SDK sets itself, which [`ClientBuilder::header`] refuses.
+const OWN_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "user-agent",
+    "accept",
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "host",
+    ACCOUNT_HEADER,
+    "api-version",
+];
 
 /// A client of the Kataven Hub. Cheap to clone (it shares one connection
 /// pool); build one and reuse it.
 ///
 /// ```
+/// # #[cfg(feature = "mock")] {
 /// # async fn run() -> kataven::Result<()> {
 /// # let hub = kataven::mock::MockHub::start().await;
 /// # unsafe { std::env::set_var("KATAVEN_API_KEY", hub.api_key()); std::env::set_var("KATAVEN_BASE_URL", hub.base_url()); }
@@ -37,6 +57,7 @@ const RESERVED_ACCOUNT: &str = "kataven-admin";
 /// }
 /// # Ok(()) }
 /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct Client {
@@ -47,10 +68,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field(
-                "base_url",
-                &progenitor_client::ClientInfo::baseurl(&self.raw),
-            )
+            .field("base_url", &self.base_url())
             .field("account_id", &self.account_id)
             .field("credentials", &"[redacted]")
             .finish()
@@ -103,20 +121,9 @@ impl Client {
         builder.build()
     }
 
-    /// The widget keys of the account: list, create, update, revoke, delete.
-    ///
-    /// ```
-    /// # async fn run(client: kataven::Client) -> kataven::Result<()> {
-    /// let keys = client.widget_keys().list().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn widget_keys(&self) -> WidgetKeys<'_> {
-        WidgetKeys::new(self)
-    }
-
     /// The generated low-level client, for endpoints the facade does not
-    /// wrap. It shares this client's connection pool, credentials, retries
-    /// and timeouts; its types may change with any spec refresh.
+    /// wrap. It shares this client's connection pool, credentials, headers,
+    /// retries and timeouts; its types may change with any spec refresh.
     ///
     /// ```
     /// # async fn run(client: kataven::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -129,31 +136,61 @@ impl Client {
     }
 
     /// The base URL requests are sent under.
+    ///
+    /// ```
+    /// let client = kataven::Client::builder()
+    ///     .api_key("sk_live_acme_0123456789abcdef")
+    ///     .base_url("https://api.kataven.ai/hub-api/")
+    ///     .build()?;
+    /// assert_eq!(client.base_url(), "https://api.kataven.ai/hub-api");
+    /// # Ok::<(), kataven::Error>(())
+    /// ```
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.raw)
     }
 
     /// The account sent as `X-Account-ID`, if any.
+    ///
+    /// ```
+    /// let client = kataven::Client::builder()
+    ///     .bearer_token("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+    ///     .account_id("acme")
+    ///     .build()?;
+    /// assert_eq!(client.account_id(), Some("acme"));
+    /// # Ok::<(), kataven::Error>(())
+    /// ```
     pub fn account_id(&self) -> Option<&str> {
         self.account_id.as_deref()
     }
 
-    /// The account as the generated type of the operation's `X-Account-ID`
-    /// parameter (each operation has its own; all share one rule, checked
-    /// when the client was built).
-    pub(crate) fn account<T>(&self) -> Result<Option<T>>
-    where
-        T: std::str::FromStr,
-        T::Err: fmt::Display,
-    {
-        self.account_id
-            .as_deref()
-            .map(|account| {
-                account
-                    .parse::<T>()
-                    .map_err(|e| Error::invalid("account_id", e.to_string()))
-            })
-            .transpose()
+    /// A `reqwest::ClientBuilder` set up as the SDK sets up its own: TLS as
+    /// the crate's features choose it (rustls with the ring provider by
+    /// default, configured per client), and no redirects. Start from it to
+    /// make your own client for [`ClientBuilder::http_client`] (a proxy,
+    /// pool limits, extra root certificates): with the default `rustls`
+    /// feature, reqwest has no crypto provider of its own, so a bare
+    /// `reqwest::Client::new()` needs one installed first.
+    ///
+    /// ```
+    /// let http = kataven::Client::http_client_builder()?
+    ///     .pool_max_idle_per_host(4)
+    ///     .build()?;
+    /// let client = kataven::Client::builder()
+    ///     .api_key("sk_live_acme_0123456789abcdef")
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+        // An API answer is never a redirect; following one could turn a
+        // create into a GET or carry the request elsewhere. A 3xx comes back
+        // as an `Error::Api` with its status.
+        Ok(tls(reqwest::Client::builder())?.redirect(reqwest::redirect::Policy::none()))
+    }
+
+    /// A call of a resource's `operation`, under the SDK's rules.
+    pub(crate) fn call<'c>(&self, operation: &'c Operation) -> Call<'c> {
+        Call::new(&self.raw, operation)
     }
 }
 
@@ -168,16 +205,32 @@ enum Credentials {
 }
 
 /// Builds a [`Client`]. Every setting is checked in [`build`](Self::build),
-/// which fails with [`Error::InvalidInput`] naming the setting.
+/// which fails with [`Error::InvalidInput`] naming the setting; nothing is
+/// sent until a call is made.
 ///
 /// | setting | default |
 /// |---|---|
 /// | [`base_url`](Self::base_url) | `https://api.kataven.ai` |
-/// | [`max_retries`](Self::max_retries) | 2 (GET, revoke and 429s; never a write that may have happened) |
+/// | [`max_retries`](Self::max_retries) | 2 (reads, revoke and 429s; never a write that may have happened) |
+/// | [`backoff`](Self::backoff) | 250 ms doubling to 8 s, with jitter |
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s |
 /// | [`attempt_timeout`](Self::attempt_timeout) | 30 s per request, body included |
 /// | [`total_timeout`](Self::total_timeout) | 60 s for the whole call, retries and backoff included |
 /// | [`max_response_bytes`](Self::max_response_bytes) | 16 MiB |
+/// | [`max_retry_after`](Self::max_retry_after) | 60 s |
+///
+/// Durations longer than 100 years are taken as 100 years.
+///
+/// **Plain HTTP** is refused except for a loopback host (`localhost`,
+/// `127.0.0.0/8`, `[::1]`), because the API key would cross the network in
+/// cleartext; [`allow_insecure_http`](Self::allow_insecure_http) lifts that.
+///
+/// **Proxies**: the client the builder makes honours the `HTTPS_PROXY`,
+/// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` environment variables, as
+/// reqwest does, except for a loopback base URL, which never goes through a
+/// proxy (a proxy would see the key of a plain-HTTP local Hub). To choose
+/// proxies yourself, pass your own client with
+/// [`http_client`](Self::http_client).
 ///
 /// ```
 /// use std::time::Duration;
@@ -188,6 +241,7 @@ enum Credentials {
 ///     .base_url("https://api.kataven.ai/hub-api")
 ///     .max_retries(3)
 ///     .total_timeout(Duration::from_secs(20))
+///     .header("x-team", "payments")
 ///     .build()?;
 /// assert_eq!(client.base_url(), "https://api.kataven.ai/hub-api");
 /// # Ok::<(), kataven::Error>(())
@@ -198,9 +252,12 @@ pub struct ClientBuilder {
     credentials: Option<Credentials>,
     account_id: Option<String>,
     base_url: Option<String>,
-    transport: Transport,
+    settings: Settings,
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
+    headers: Vec<(String, String)>,
+    http_client: Option<reqwest::Client>,
+    allow_insecure_http: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -211,15 +268,21 @@ impl fmt::Debug for ClientBuilder {
                 &self.credentials.as_ref().map(|_| "[redacted]"),
             )
             .field("account_id", &self.account_id)
-            .field("base_url", &self.base_url)
-            .field("transport", &self.transport)
-            .finish()
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
+            .field("settings", &self.settings)
+            .field("own_http_client", &self.http_client.is_some())
+            .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
     /// Authenticates with an API key, `sk_live_<account>_<secret>`. It is kept
     /// in a secret type and never printed.
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().api_key("sk_live_acme_0123456789abcdef");
+    /// assert!(!format!("{builder:?}").contains("0123456789abcdef"));
+    /// ```
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::ApiKey(SecretString::from(key.into())));
         self
@@ -227,12 +290,31 @@ impl ClientBuilder {
 
     /// Authenticates with a JWT (`eyJ...`); the Hub then requires
     /// [`account_id`](Self::account_id).
+    ///
+    /// ```
+    /// let client = kataven::Client::builder()
+    ///     .bearer_token("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+    ///     .account_id("acme")
+    ///     .build()?;
+    /// # Ok::<(), kataven::Error>(())
+    /// ```
     pub fn bearer_token(mut self, jwt: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::Jwt(SecretString::from(jwt.into())));
         self
     }
 
-    /// The account to act on, sent as `X-Account-ID` (`^[a-z0-9][a-z0-9_-]{0,62}$`).
+    /// The account to act on, sent as `X-Account-ID` with every request:
+    /// 1 to 63 characters of `a-z`, `0-9`, `_` and `-`, starting with a
+    /// letter or digit (`kataven-admin` is reserved).
+    ///
+    /// ```
+    /// let err = kataven::Client::builder()
+    ///     .api_key("sk_live_acme_0123456789abcdef")
+    ///     .account_id("Acme Inc")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("account_id"));
+    /// ```
     pub fn account_id(mut self, account: impl Into<String>) -> Self {
         self.account_id = Some(account.into());
         self
@@ -241,19 +323,72 @@ impl ClientBuilder {
     /// The Hub's address, default `https://api.kataven.ai`. It may carry a
     /// path prefix (`https://api.kataven.ai/hub-api`); requests go to
     /// `{base}/api/v1/...`, so do not end it in `/v1`.
+    ///
+    /// ```
+    /// let err = kataven::Client::builder()
+    ///     .api_key("sk_live_acme_0123456789abcdef")
+    ///     .base_url("https://api.kataven.ai/v1")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("write `https://api.kataven.ai`"));
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
-    /// How many times a failed request may be retried (0 turns retries off).
-    /// Only what is safe is retried: see the crate docs.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.transport.max_retries = retries;
+    /// Allows a plain `http://` base URL for a host that is not loopback.
+    ///
+    /// **Risk:** the API key (or JWT) then crosses the network in cleartext,
+    /// readable and reusable by anyone on the path. Use it only behind a
+    /// transport you trust otherwise (a service mesh that encrypts, a VPN).
+    /// Loopback hosts never need it.
+    ///
+    /// ```
+    /// let client = kataven::Client::builder()
+    ///     .api_key("sk_live_acme_0123456789abcdef")
+    ///     .base_url("http://hub.internal:8080")
+    ///     .allow_insecure_http(true)
+    ///     .build()?;
+    /// # Ok::<(), kataven::Error>(())
+    /// ```
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
-    /// How long connecting may take.
+    /// How many times a failed request may be retried (0 turns retries off).
+    /// Only what is safe is retried: see the crate docs.
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().max_retries(0);
+    /// ```
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.settings.max_retries = retries;
+        self
+    }
+
+    /// The delay before the first retry, and the longest delay: each retry
+    /// waits twice as long as the one before, up to `max`, half of it
+    /// random (default 250 ms and 8 s). A `Retry-After` from the Hub takes
+    /// its place. Zero for both makes retries instant, e.g. in tests.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let builder = kataven::Client::builder()
+    ///     .backoff(Duration::from_millis(100), Duration::from_secs(2));
+    /// ```
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.settings.backoff = Backoff { initial, max };
+        self
+    }
+
+    /// How long connecting may take (the client the builder makes; a client
+    /// passed to [`http_client`](Self::http_client) keeps its own).
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().connect_timeout(std::time::Duration::from_secs(3));
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -261,47 +396,119 @@ impl ClientBuilder {
 
     /// How long one request may take, from connecting to the last byte of
     /// the body.
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().attempt_timeout(std::time::Duration::from_secs(5));
+    /// ```
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.transport.attempt_timeout = timeout;
+        self.settings.attempt_timeout = timeout;
         self
     }
 
     /// How long a whole call may take, all attempts and backoff included.
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().total_timeout(std::time::Duration::from_secs(20));
+    /// ```
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.transport.total_timeout = timeout;
+        self.settings.total_timeout = timeout;
         self
     }
 
-    /// The largest response body accepted.
+    /// The largest response body accepted. Memory grows with what arrives,
+    /// never with what a server claims.
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().max_response_bytes(64 * 1024 * 1024);
+    /// ```
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
-        self.transport.max_response_bytes = bytes;
+        self.settings.max_response_bytes = bytes;
         self
     }
 
     /// The longest `Retry-After` the client waits by itself (default 60 s);
     /// a longer hint fails the call at once with the hint in the error.
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().max_retry_after(std::time::Duration::from_secs(5));
+    /// ```
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
-        self.transport.max_retry_after = wait;
+        self.settings.max_retry_after = wait;
         self
     }
 
     /// Appends to the `User-Agent` (`kataven-rust/<version>`), e.g. your app's
     /// name and version.
+    ///
+    /// ```
+    /// let builder = kataven::Client::builder().user_agent("billing-service/4.2");
+    /// ```
     pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
         self.user_agent = Some(agent.into());
         self
     }
 
-    #[doc(hidden)]
-    /// Scales every backoff delay; for tests that exercise retries.
-    pub fn backoff_scale(mut self, scale: f64) -> Self {
-        self.transport.backoff_scale = scale;
+    /// A header every request carries, e.g. a tracing or team header. The
+    /// SDK's own headers (`Authorization`, `User-Agent`, `Accept`,
+    /// `X-Account-ID`, ...) are refused here: set them with their own
+    /// methods. Checked in [`build`](Self::build).
+    ///
+    /// ```
+    /// let err = kataven::Client::builder()
+    ///     .api_key("sk_live_acme_0123456789abcdef")
+    ///     .header("Authorization", "Bearer something-else")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("Authorization"));
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends requests through your own `reqwest::Client` (the same major
+    /// version as [`kataven::reqwest`](crate::reqwest)), e.g. for a proxy,
+    /// extra root certificates, client certificates (mTLS), pool limits or
+    /// your own TLS backend, set up the way reqwest documents.
+    ///
+    /// The SDK adds its headers (credentials, `User-Agent`, `Accept`, the
+    /// account, [`header`](Self::header)s) to each request, so your client
+    /// never carries the credentials as default headers. Retries, the attempt
+    /// and total timeouts, body bounds and the plain-HTTP rule apply as
+    /// usual. The client's own settings apply instead of the builder's for:
+    /// the connect timeout, TLS, proxies (the loopback rule above is for the
+    /// client the builder makes), and redirects (the SDK's client follows
+    /// none; reqwest's default follows up to 10, and turns a redirected POST
+    /// into a GET: prefer `redirect::Policy::none()`).
+    ///
+    /// [`Client::http_client_builder`] starts you off with the SDK's TLS
+    /// setup and redirect policy.
+    ///
+    /// ```
+    /// use kataven::reqwest::Proxy;
+    ///
+    /// let http = kataven::Client::http_client_builder()?
+    ///     .proxy(Proxy::https("http://proxy.internal:3128")?)
+    ///     .build()?;
+    /// let client = kataven::Client::builder()
+    ///     .api_key("sk_live_acme_0123456789abcdef")
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
         self
     }
 
     /// Checks every setting and builds the client. Nothing is sent.
+    ///
+    /// ```
+    /// let err = kataven::Client::builder().build().unwrap_err();
+    /// assert!(matches!(err, kataven::Error::InvalidInput { field: "api_key", .. }));
+    /// ```
     pub fn build(self) -> Result<Client> {
-        let token = match &self.credentials {
+        let (token, token_field) = match &self.credentials {
             None => {
                 return Err(Error::invalid(
                     "api_key",
@@ -310,13 +517,14 @@ impl ClientBuilder {
             }
             Some(Credentials::ApiKey(key)) => {
                 check_token("api_key", key.expose_secret())?;
-                if key.expose_secret().starts_with("pk_live_") {
+                if !key.expose_secret().starts_with("sk_") {
                     return Err(Error::invalid(
                         "api_key",
-                        "this is a public widget key (pk_live_); the API needs your secret sk_live_ key",
+                        "an API key starts with `sk_` (a public key cannot call the API); \
+                         for a JWT use .bearer_token()",
                     ));
                 }
-                key
+                (key, "api_key")
             }
             Some(Credentials::Jwt(jwt)) => {
                 check_token("bearer_token", jwt.expose_secret())?;
@@ -326,36 +534,34 @@ impl ClientBuilder {
                         "a JWT needs the account too; call .account_id(\"your-account\")",
                     ));
                 }
-                jwt
+                (jwt, "bearer_token")
             }
         };
         if let Some(account) = &self.account_id {
             check_account(account)?;
         }
-        let base_url = normalise_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
-        for (field, value) in [
-            ("attempt_timeout", self.transport.attempt_timeout),
-            ("total_timeout", self.transport.total_timeout),
-            (
-                "connect_timeout",
-                self.connect_timeout
-                    .unwrap_or(transport::DEFAULT_CONNECT_TIMEOUT),
-            ),
-        ] {
-            if value.is_zero() {
-                return Err(Error::invalid(field, "it must be longer than zero"));
-            }
-        }
-        if self.transport.max_response_bytes == 0 {
+        let base = BaseUrl::parse(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+        let settings = self.settings.checked()?;
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or(http::DEFAULT_CONNECT_TIMEOUT);
+        if connect_timeout.is_zero() {
             return Err(Error::invalid(
-                "max_response_bytes",
-                "it must be at least 1",
+                "connect_timeout",
+                "it must be longer than zero",
             ));
         }
 
-        let mut auth = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| Error::invalid("api_key", "it holds characters a header cannot carry"))?;
+        let mut headers = HeaderMap::new();
+        let mut auth =
+            HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).map_err(|_| {
+                Error::invalid(token_field, "it holds characters a header cannot carry")
+            })?;
         auth.set_sensitive(true);
+        headers.insert(AUTHORIZATION, auth);
         let mut agent = format!("kataven-rust/{}", env!("CARGO_PKG_VERSION"));
         if let Some(extra) = &self.user_agent {
             agent.push(' ');
@@ -364,32 +570,42 @@ impl ClientBuilder {
         let agent = HeaderValue::try_from(agent).map_err(|_| {
             Error::invalid("user_agent", "it holds characters a header cannot carry")
         })?;
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, auth);
         headers.insert(USER_AGENT, agent);
+        if let Some(account) = &self.account_id {
+            let value = HeaderValue::try_from(account.as_str())
+                .map_err(|_| Error::invalid("account_id", account::RULE))?;
+            headers.insert(HeaderName::from_static(ACCOUNT_HEADER), value);
+        }
+        for (name, value) in &self.headers {
+            let (name, value) = check_header(name, value)?;
+            headers.append(name, value);
+        }
 
-        let http = tls(reqwest::Client::builder())?
-            .default_headers(headers)
-            // An API answer is never a redirect; following one could turn a
-            // create into a GET or carry the request elsewhere. A 3xx comes
-            // back as an `Error::Api` with its status.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(
-                self.connect_timeout
-                    .unwrap_or(transport::DEFAULT_CONNECT_TIMEOUT),
-            )
-            .build()
-            .map_err(|err| Error::Transport {
-                operation: "client",
-                message: format!(
-                    "could not set up the HTTP client: {}",
-                    crate::call::describe(&err)
-                ),
-                attempts: 0,
-                source: Some(Box::new(err)),
-            })?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => {
+                let mut builder =
+                    Client::http_client_builder()?.connect_timeout(http::saturate(connect_timeout));
+                if base.loopback {
+                    // A proxy from the environment would see a local Hub's
+                    // traffic, key included, in cleartext.
+                    builder = builder.no_proxy();
+                }
+                builder.build().map_err(|err| Error::Transport {
+                    operation: "client",
+                    message: "could not set up the HTTP client".to_string(),
+                    attempts: 0,
+                    source: Some(Box::new(err)),
+                })?
+            }
+        };
+        let transport = Transport::new(Shared {
+            settings,
+            headers,
+            token: token.clone(),
+        });
         Ok(Client {
-            raw: raw::Client::new_with_client(&base_url, http, self.transport),
+            raw: raw::Client::new_with_client(&base.url, http, transport),
             account_id: self.account_id,
         })
     }
@@ -403,7 +619,7 @@ fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let tls_error = |err: rustls::Error| Error::Transport {
         operation: "client",
-        message: format!("could not set up TLS: {err}"),
+        message: "could not set up TLS".to_string(),
         attempts: 0,
         source: Some(Box::new(err)),
     };
@@ -427,6 +643,9 @@ fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
     Ok(builder)
 }
 
+/// A credential must be visible ASCII: anything else (spaces, control or
+/// bidi characters, non-ASCII letters that look like ASCII) is a copy-paste
+/// accident or an attack, and would be sent as raw bytes.
 fn check_token(field: &'static str, token: &str) -> Result<()> {
     if token.trim().is_empty() {
         return Err(Error::invalid(field, "it is empty"));
@@ -437,97 +656,228 @@ fn check_token(field: &'static str, token: &str) -> Result<()> {
             "leave out the `Bearer ` prefix; the client adds it",
         ));
     }
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !token.chars().all(|c| c.is_ascii_graphic()) {
         return Err(Error::invalid(
             field,
-            "it contains spaces or control characters",
+            "it holds characters other than visible ASCII (spaces, control, bidi or non-ASCII characters)",
         ));
     }
     Ok(())
 }
 
-/// Checks an account name against the Hub's rule, using the type generated
-/// from the spec's `X-Account-ID` parameter (so the rule is the spec's).
 fn check_account(account: &str) -> Result<()> {
-    if account == RESERVED_ACCOUNT {
+    if account == account::RESERVED {
         return Err(Error::invalid(
             "account_id",
-            "`kataven-admin` is reserved; the Hub refuses it with 403",
+            format!(
+                "`{}` is reserved; the Hub refuses it with 403",
+                account::RESERVED
+            ),
         ));
     }
-    raw::types::ListWidgetKeysXAccountId::try_from(account)
-        .map(|_| ())
-        .map_err(|_| {
-            Error::invalid(
-                "account_id",
-                format!(
-                    "`{}` breaks the Hub's rule: 1 to 63 characters of a-z, 0-9, `_` and `-`, starting with a letter or digit",
-                    account.escape_debug()
-                ),
-            )
-        })
+    if !account::follows_rule(account) {
+        return Err(Error::invalid(
+            "account_id",
+            format!(
+                "`{}` breaks the Hub's rule: {}",
+                account.escape_debug(),
+                account::RULE
+            ),
+        ));
+    }
+    Ok(())
 }
 
-/// Checks a base URL and strips its trailing `/`.
-fn normalise_base_url(url: &str) -> Result<String> {
-    let err = |problem: String| Error::invalid("base_url", problem);
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
-        err(format!(
-            "`{url}` is not a URL ({e}); write e.g. https://api.kataven.ai"
-        ))
+fn check_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue)> {
+    let parsed = HeaderName::try_from(name).map_err(|_| {
+        Error::invalid(
+            "header",
+            format!("`{}` is not a valid header name", name.escape_debug()),
+        )
     })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(err(format!(
-            "`{url}` must start with https:// (or http:// for a local Hub)"
-        )));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(err(
-            "it must not carry user info; pass credentials with .api_key()".to_string(),
+    if OWN_HEADERS.contains(&parsed.as_str()) {
+        return Err(Error::invalid(
+            "header",
+            format!(
+                "`{}` is set by the SDK itself; use the builder's own method for it",
+                name.escape_debug()
+            ),
         ));
     }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(err(format!("`{url}` must not have a query or fragment")));
+    let mut value = HeaderValue::try_from(value).map_err(|_| {
+        Error::invalid(
+            "header",
+            format!("the value of `{parsed}` holds characters a header cannot carry"),
+        )
+    })?;
+    // It may carry a token of the caller's; keep it out of Debug output.
+    value.set_sensitive(true);
+    Ok((parsed, value))
+}
+
+/// A checked base URL.
+struct BaseUrl {
+    /// Without a trailing `/`.
+    url: String,
+    /// Whether the host is loopback.
+    loopback: bool,
+}
+
+impl BaseUrl {
+    fn parse(url: &str, allow_insecure_http: bool) -> Result<Self> {
+        let shown = redact_url(url);
+        let err = |problem: String| Error::invalid("base_url", problem);
+        let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+            err(format!(
+                "`{shown}` is not a URL ({e}); write e.g. https://api.kataven.ai"
+            ))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(err(format!(
+                "`{shown}` must start with https:// (or http:// for a local Hub)"
+            )));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(err(format!(
+                "`{shown}` must not carry user info; pass credentials with .api_key()"
+            )));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(err(format!("`{shown}` must not have a query or fragment")));
+        }
+        let loopback = parsed.host_str().is_some_and(is_loopback);
+        if parsed.scheme() == "http" && !loopback && !allow_insecure_http {
+            return Err(err(format!(
+                "`{shown}` is plain HTTP to a host that is not loopback: the API key would cross \
+                 the network in cleartext; use https://, or call .allow_insecure_http(true) if \
+                 the network is otherwise protected"
+            )));
+        }
+        let base = parsed.as_str().trim_end_matches('/').to_string();
+        let path = parsed.path().trim_end_matches('/');
+        if path.ends_with("/v1") {
+            let fixed = base.trim_end_matches("/v1").trim_end_matches("/api");
+            return Err(err(format!(
+                "`{shown}` ends in /v1, which would send requests to .../v1/api/v1/...; the client adds /api/v1 itself, so write `{fixed}`"
+            )));
+        }
+        Ok(BaseUrl {
+            url: base,
+            loopback,
+        })
     }
-    let base = parsed.as_str().trim_end_matches('/').to_string();
-    let path = parsed.path().trim_end_matches('/');
-    if path.ends_with("/v1") {
-        let fixed = base.trim_end_matches("/v1").trim_end_matches("/api");
-        return Err(err(format!(
-            "`{url}` ends in /v1, which would send requests to .../v1/api/v1/...; the client adds /api/v1 itself, so write `{fixed}`"
-        )));
-    }
-    Ok(base)
+}
+
+/// Whether a URL's host is loopback: `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A URL as it may be shown in a message: user info and query (which may
+/// hold credentials) replaced by `***`, and the fragment dropped. Works on
+/// text that does not parse as a URL too.
+fn redact_url(url: &str) -> String {
+    let url = url.trim();
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => format!("***@{}", &authority[at + 1..]),
+        None => authority.to_string(),
+    };
+    let tail = tail.split('#').next().unwrap_or_default();
+    let tail = match tail.find('?') {
+        Some(at) => format!("{}?***", &tail[..at]),
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::normalise_base_url;
+    use super::{BaseUrl, redact_url};
+
+    fn normalised(url: &str) -> Option<String> {
+        BaseUrl::parse(url, false).ok().map(|b| b.url)
+    }
+
+    fn refusal(url: &str) -> String {
+        match BaseUrl::parse(url, false) {
+            Ok(_) => String::new(),
+            Err(err) => err.to_string(),
+        }
+    }
 
     #[test]
     fn base_urls() {
         assert_eq!(
-            normalise_base_url("https://api.kataven.ai/")
-                .ok()
-                .as_deref(),
+            normalised("https://api.kataven.ai/").as_deref(),
             Some("https://api.kataven.ai")
         );
         assert_eq!(
-            normalise_base_url("https://hub.kataven.ai/hub-api/")
-                .ok()
-                .as_deref(),
+            normalised("https://hub.kataven.ai/hub-api/").as_deref(),
             Some("https://hub.kataven.ai/hub-api")
         );
-        let err = normalise_base_url("https://api.kataven.ai/v1")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("write `https://api.kataven.ai`"), "{err}");
-        let err = normalise_base_url("https://api.kataven.ai/api/v1/")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("write `https://api.kataven.ai`"), "{err}");
-        assert!(normalise_base_url("ftp://x").is_err());
-        assert!(normalise_base_url("api.kataven.ai").is_err());
-        assert!(normalise_base_url("https://u:p@api.kataven.ai").is_err());
+        for url in [
+            "https://api.kataven.ai/v1",
+            "https://api.kataven.ai/api/v1/",
+        ] {
+            let err = refusal(url);
+            assert!(err.contains("write `https://api.kataven.ai`"), "{err}");
+        }
+        assert!(normalised("ftp://x").is_none());
+        assert!(normalised("api.kataven.ai").is_none());
+        assert!(normalised("https://u:p@api.kataven.ai").is_none());
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback_unless_allowed() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+            "http://[::1]:9000/hub-api",
+        ] {
+            assert!(normalised(ok).is_some(), "{ok}");
+        }
+        for refused in [
+            "http://api.kataven.ai",
+            "http://10.1.2.3:8080",
+            "http://[::2]",
+        ] {
+            assert!(refusal(refused).contains("cleartext"), "{refused}");
+            assert!(BaseUrl::parse(refused, true).is_ok(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn messages_never_echo_user_info_or_queries() {
+        for (url, secret) in [
+            ("ftp://user:PW@host", "PW"),
+            ("https://user:PW@host:99999", "PW"),
+            ("https://api.kataven.ai/?token=SECRET", "SECRET"),
+            ("https://api.kataven.ai/#SECRET", "SECRET"),
+            ("user:PW@host", "PW"),
+            ("not a url?token=SECRET", "SECRET"),
+            ("http://a:PW@api.kataven.ai", "PW"),
+        ] {
+            let err = refusal(url);
+            assert!(!err.is_empty(), "{url} was accepted");
+            assert!(!err.contains(secret), "{url}: {err}");
+        }
+        assert_eq!(
+            redact_url("https://u:p@h.io:1/x?q=1#f"),
+            "https://***@h.io:1/x?***"
+        );
+        assert_eq!(redact_url("https://h.io/x"), "https://h.io/x");
     }
 }

@@ -1,9 +1,10 @@
-//! The one error type of the SDK.
+//! The one error type of the SDK, and the value a failed call may still
+//! carry ([`ShownOnce`]). Nothing here knows which resource a call was for:
+//! the resource hands its words (what a 404 means, what was lost) to the
+//! call runner, which puts them here.
 
 use std::fmt;
 use std::time::Duration;
-
-use crate::widget_keys::PublicKey;
 
 /// A `Result` whose error is [`kataven::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -12,13 +13,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Match on the variant, or use the helpers ([`status`](Error::status),
 /// [`is_not_found`](Error::is_not_found), [`retry_after`](Error::retry_after),
-/// ...). `Display` is one line that says what happened and what to do. No
+/// [`request_id`](Error::request_id), ...). `Display` is one line that says
+/// what happened and what to do; the underlying error, when there is one, is
+/// [`source`](std::error::Error::source) and is not repeated in it. No
 /// variant ever holds the API key or a JWT.
 ///
 /// ```
+/// # #[cfg(feature = "mock")] {
 /// # async fn run() -> Result<(), kataven::Error> {
 /// # let hub = kataven::mock::MockHub::start().await;
-/// # let client = kataven::Client::builder().api_key(hub.api_key()).base_url(hub.base_url()).build()?;
+/// # let client = hub.client()?;
 /// match client.widget_keys().delete("0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90").await {
 ///     Ok(()) => println!("deleted"),
 ///     Err(err) if err.is_not_found() => println!("already gone"),
@@ -26,6 +30,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// }
 /// # Ok(()) }
 /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+/// # }
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -45,6 +50,9 @@ pub enum Error {
         attempts: u32,
         /// The Hub's id for the request (`x-request-id`), to quote to support.
         request_id: Option<String>,
+        /// What this status means for this operation, when the SDK knows
+        /// (e.g. for a 404 on an id).
+        hint: Option<&'static str>,
     },
     /// The input was refused before any request was sent.
     #[non_exhaustive]
@@ -59,14 +67,15 @@ pub enum Error {
     Transport {
         /// The operation, or `client` while building one.
         operation: &'static str,
-        /// What failed (no secrets).
+        /// What failed, in the SDK's words (no secrets); the details are in
+        /// the [`source`](std::error::Error::source).
         message: String,
         /// How many requests were made in all.
         attempts: u32,
         /// The underlying error.
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
-    /// A timeout ran out.
+    /// A timeout ran out before the Hub answered.
     #[non_exhaustive]
     Timeout {
         /// The operation.
@@ -77,21 +86,61 @@ pub enum Error {
         attempts: u32,
     },
     /// The Hub answered with success, but the body did not decode as the
-    /// spec says. For a create, the plaintext key is kept if the body held one.
+    /// spec says, or did not arrive whole. The operation happened: for a
+    /// create, the new key exists. Do not retry a write on this error.
     #[non_exhaustive]
     Decode {
         /// The operation.
         operation: &'static str,
         /// The HTTP status of the response.
         status: u16,
-        /// What did not decode.
+        /// What went wrong with the body.
         problem: String,
-        /// The raw body (bounded in size, lossily UTF-8).
+        /// The raw body, or what arrived of it (bounded in size, lossily UTF-8).
         body: String,
-        /// The `pk_live_` key found in a create response's body, if any:
-        /// it is shown only once, so store it.
-        public_key: Option<PublicKey>,
+        /// A value the Hub shows only once that the body still held: store it.
+        shown_once: Option<ShownOnce>,
+        /// What the caller should know, when nothing could be recovered
+        /// (e.g. that the key was created and how to find it).
+        note: Option<&'static str>,
+        /// How many requests were made in all.
+        attempts: u32,
+        /// The Hub's id for the request (`x-request-id`).
+        request_id: Option<String>,
     },
+}
+
+/// A value the Hub shows only once (such as the plaintext of a new key),
+/// recovered from a response that otherwise failed to decode. It is the
+/// only copy: store it.
+///
+/// ```
+/// # fn handle(err: kataven::Error) {
+/// if let Some(value) = err.shown_once() {
+///     eprintln!("the Hub's {} was {}: store it", value.field(), value.value());
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ShownOnce {
+    field: &'static str,
+    value: String,
+}
+
+impl ShownOnce {
+    pub(crate) fn new(field: &'static str, value: String) -> Self {
+        Self { field, value }
+    }
+
+    /// The response field it came from, e.g. `public_key`.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The value.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
 }
 
 impl Error {
@@ -100,14 +149,6 @@ impl Error {
             field,
             problem: problem.into(),
         }
-    }
-
-    /// Puts the recovered key into a decode error.
-    pub(crate) fn with_key(mut self, key: PublicKey) -> Self {
-        if let Error::Decode { public_key, .. } = &mut self {
-            *public_key = Some(key);
-        }
-        self
     }
 
     /// The HTTP status of an API error (or of an undecodable success).
@@ -126,22 +167,22 @@ impl Error {
         }
     }
 
-    /// 404: no such widget key (or it was deleted).
+    /// 404: no such object (or it was deleted), or no such path.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        matches!(self, Error::Api { status: 404, .. })
     }
 
     /// 401: the API key or JWT is missing, wrong or expired.
     pub fn is_unauthorized(&self) -> bool {
-        self.status() == Some(401)
+        matches!(self, Error::Api { status: 401, .. })
     }
 
     /// 429: the account's rate limit was hit; see [`retry_after`](Error::retry_after).
     pub fn is_rate_limited(&self) -> bool {
-        self.status() == Some(429)
+        matches!(self, Error::Api { status: 429, .. })
     }
 
-    /// Whether a timeout ran out.
+    /// Whether a timeout ran out before the Hub answered.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
     }
@@ -159,8 +200,8 @@ impl Error {
         match self {
             Error::Api { attempts, .. }
             | Error::Transport { attempts, .. }
-            | Error::Timeout { attempts, .. } => *attempts,
-            Error::Decode { .. } => 1,
+            | Error::Timeout { attempts, .. }
+            | Error::Decode { attempts, .. } => *attempts,
             Error::InvalidInput { .. } => 0,
         }
     }
@@ -177,16 +218,18 @@ impl Error {
     /// ```
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Api { request_id, .. } => request_id.as_deref(),
+            Error::Api { request_id, .. } | Error::Decode { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }
 
-    /// The plaintext `pk_live_` key that a create response held although it
-    /// did not decode. The Hub shows it only once: store it.
-    pub fn public_key(&self) -> Option<&PublicKey> {
+    /// A value the Hub shows only once that a response still held although
+    /// it did not decode (for a create: the new key's plaintext). Store it.
+    pub fn shown_once(&self) -> Option<&ShownOnce> {
         match self {
-            Error::Decode { public_key, .. } => public_key.as_ref(),
+            Error::Decode { shown_once, .. } => shown_once.as_ref(),
             _ => None,
         }
     }
@@ -215,6 +258,13 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
+fn request_id_note(f: &mut fmt::Formatter<'_>, request_id: &Option<String>) -> fmt::Result {
+    match request_id {
+        Some(id) => write!(f, " [request id {}]", one_line(id, 100)),
+        None => Ok(()),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -225,8 +275,9 @@ impl fmt::Display for Error {
                 retry_after,
                 attempts,
                 request_id,
+                hint,
             } => {
-                let reason = reqwest::StatusCode::from_u16(*status)
+                let reason = http::StatusCode::from_u16(*status)
                     .ok()
                     .and_then(|s| s.canonical_reason())
                     .unwrap_or("");
@@ -234,21 +285,20 @@ impl fmt::Display for Error {
                 if !message.trim().is_empty() {
                     write!(f, ": {}", one_line(message, 300))?;
                 }
-                let hint = match status {
-                    401 => " (check KATAVEN_API_KEY, or the JWT and its X-Account-ID)",
-                    403 => " (this account may not do this)",
-                    404 => " (no widget key with this id in the account)",
-                    _ => "",
-                };
-                f.write_str(hint)?;
+                let hint = hint.or(match status {
+                    401 => Some("check KATAVEN_API_KEY, or the JWT and its X-Account-ID"),
+                    403 => Some("this account may not do this"),
+                    404 => Some("no such path: check the base URL and its path prefix"),
+                    _ => None,
+                });
+                if let Some(hint) = hint {
+                    write!(f, " ({hint})")?;
+                }
                 if let Some(delay) = retry_after {
                     write!(f, "; retry after {}s", delay.as_secs())?;
                 }
                 f.write_str(&attempts_note(*attempts))?;
-                if let Some(id) = request_id {
-                    write!(f, " [request id {}]", one_line(id, 100))?;
-                }
-                Ok(())
+                request_id_note(f, request_id)
             }
             Error::InvalidInput { field, problem } => {
                 write!(f, "invalid {field}: {problem} (nothing was sent)")
@@ -276,21 +326,29 @@ impl fmt::Display for Error {
                 operation,
                 status,
                 problem,
-                public_key,
+                shown_once,
+                note,
+                attempts,
+                request_id,
                 ..
             } => {
                 write!(
                     f,
-                    "{operation}: the Hub answered {status} but its body did not decode: {}",
+                    "{operation}: the Hub answered {status}, but {}",
                     one_line(problem, 300)
                 )?;
-                if let Some(key) = public_key {
+                if let Some(once) = shown_once {
                     write!(
                         f,
-                        "; the body held the new widget key {key}: store it now, the Hub will not show it again"
+                        "; it held the new {} {}: store it now, the Hub will not show it again",
+                        once.field,
+                        one_line(&once.value, 200)
                     )?;
+                } else if let Some(note) = note {
+                    write!(f, "; {note}")?;
                 }
-                Ok(())
+                f.write_str(&attempts_note(*attempts))?;
+                request_id_note(f, request_id)
             }
         }
     }

@@ -63,16 +63,20 @@ async fn requests_accept_the_plain_text_errors() {
     assert!(types.contains(&"text/plain"), "{accept}");
 }
 
-/// The mock Hub and a raw HTTP client that carries its API key.
-async fn hub_and_http() -> (kataven::mock::MockHub, reqwest::Client) {
-    use kataven::raw::ClientInfo;
+/// The mock Hub and a plain HTTP client that carries its API key (the SDK's
+/// own client never carries it as a default header).
+async fn hub_and_http() -> (kataven::mock::MockHub, kataven::reqwest::Client) {
+    use kataven::reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
     let hub = kataven::mock::MockHub::start().await;
-    let client = kataven::Client::builder()
-        .api_key(hub.api_key())
-        .base_url(hub.base_url())
+    let mut headers = HeaderMap::new();
+    let auth = HeaderValue::try_from(format!("Bearer {}", hub.api_key())).unwrap();
+    headers.insert(AUTHORIZATION, auth);
+    let http = kataven::Client::http_client_builder()
+        .unwrap()
+        .default_headers(headers)
+        .no_proxy()
         .build()
         .unwrap();
-    let http = client.raw().client().clone();
     (hub, http)
 }
 

@@ -218,8 +218,9 @@ fn expected(op: Op, fault: Fault) -> Outcome {
         // The write may have happened: not repeated. For update and delete the
         // 2xx status arrived, and it is the answer.
         Fault::ResetMidBody if status_only => Outcome::Ok(1),
-        // The key was in the half that never came: nothing to keep.
-        Fault::ResetMidBody => Outcome::Transport(1),
+        // The key was in the half that never came: nothing to keep, but the
+        // 201 arrived, and the error says the key exists (never a retry).
+        Fault::ResetMidBody => Outcome::Decode(false, 1),
         Fault::Status500 => Outcome::Api(500, 1),
         Fault::Status502 if read => Outcome::Ok(2),
         Fault::Status503 if read => Outcome::Ok(2),
@@ -236,10 +237,13 @@ fn expected(op: Op, fault: Fault) -> Outcome {
         Fault::TruncatedJson => Outcome::Decode(op == Op::Create, 1),
         Fault::InvalidJson | Fault::HtmlWith200 => Outcome::Decode(false, 1),
         Fault::OversizedBody if status_only => Outcome::Ok(1),
-        Fault::OversizedBody => {
+        // Too large for a read is a transport problem; for a create, the 201
+        // says the key exists.
+        Fault::OversizedBody if read => {
             let _ = all;
             Outcome::Transport(1)
         }
+        Fault::OversizedBody => Outcome::Decode(false, 1),
     }
 }
 
@@ -364,7 +368,10 @@ fn client(base_url: &str) -> kataven::Client {
         .total_timeout(TOTAL_TIMEOUT)
         .max_response_bytes(MAX_RESPONSE_BYTES)
         .max_retry_after(Duration::from_secs(2))
-        .backoff_scale(0.01)
+        .backoff(
+            std::time::Duration::from_micros(2500),
+            std::time::Duration::from_millis(80),
+        )
         .build()
         .unwrap()
 }
@@ -402,11 +409,7 @@ fn check(
                 err.attempts()
             ));
         }
-        if let kataven::Error::Decode {
-            public_key: Some(key),
-            ..
-        } = err
-        {
+        if let Some(key) = err.public_key() {
             if key.as_str() != "pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9" {
                 return Err(format!("wrong key kept: {key}"));
             }

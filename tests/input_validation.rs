@@ -110,7 +110,7 @@ fn bad_client_settings_are_refused_by_build() {
     assert_invalid(
         build(kataven::Client::builder().api_key("pk_live_acme_x")),
         "api_key",
-        "public widget key",
+        "public key",
     );
     assert_invalid(
         build(kataven::Client::builder().bearer_token("eyJ.x.y")),

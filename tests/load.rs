@@ -44,7 +44,7 @@ fn calls_under_random_faults_lose_nothing_and_duplicate_nothing() {
             .api_key(hub.api_key())
             .base_url(hub.base_url())
             .max_retries(5)
-            .backoff_scale(0.02)
+            .backoff(std::time::Duration::from_millis(5), std::time::Duration::from_millis(160))
             .build()
             .unwrap();
 

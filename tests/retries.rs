@@ -115,7 +115,7 @@ async fn a_created_key_survives_a_response_that_does_not_decode() {
     );
     let err = client.widget_keys().create("k").await.unwrap_err();
     assert_eq!(
-        err.public_key().map(|k| k.as_str()),
+        err.public_key().as_ref().map(|k| k.as_str()),
         Some("pk_live_acme_Renamed123")
     );
     assert!(err.to_string().contains("store it now"), "{err}");

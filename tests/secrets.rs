@@ -89,7 +89,10 @@ async fn scenarios(hub: &MockHub) -> Vec<String> {
     let refused = kataven::Client::builder()
         .api_key(hub.api_key())
         .base_url("http://127.0.0.1:9")
-        .backoff_scale(0.01)
+        .backoff(
+            std::time::Duration::from_micros(2500),
+            std::time::Duration::from_millis(80),
+        )
         .build()
         .unwrap();
     let err = refused.widget_keys().list().await.unwrap_err();

@@ -4,14 +4,10 @@ mod common;
 
 use common::{client_for, hub_and_client, json_bodies};
 use kataven::mock::MockHub;
-use kataven::raw::ClientInfo;
 use serde_json::json;
 
 /// The client's own reqwest client (it carries the bearer token), for
 /// requests the facade cannot make.
-fn http(client: &kataven::Client) -> reqwest::Client {
-    client.raw().client().clone()
-}
 
 #[tokio::test]
 async fn create_returns_the_plaintext_key_once_and_list_never_does() {
@@ -50,7 +46,7 @@ async fn create_returns_the_plaintext_key_once_and_list_never_does() {
     // Listing gives the same key without its plaintext, on the wire too.
     let listed = client.widget_keys().list().await.unwrap();
     assert_eq!(listed, std::slice::from_ref(&created.widget_key));
-    let raw_list = http(&client)
+    let raw_list = common::authed_http(&hub)
         .get(format!("{}/api/v1/widget-keys", hub.base_url()))
         .send()
         .await
@@ -350,8 +346,8 @@ async fn a_429_carries_the_retry_after_hint() {
 
 #[tokio::test]
 async fn undeclared_methods_are_405_with_allow() {
-    let (hub, client) = hub_and_client().await;
-    let http = http(&client);
+    let hub = MockHub::start().await;
+    let http = common::authed_http(&hub);
     let collection = format!("{}/api/v1/widget-keys", hub.base_url());
     let response = http.put(&collection).send().await.unwrap();
     assert_eq!(response.status(), 405);

@@ -170,6 +170,43 @@ impl MockHub {
         &self.base_url
     }
 
+    /// A [`ClientBuilder`](crate::ClientBuilder) for this Hub: its base URL
+    /// and API key, and instant retries (no backoff), so that your tests of
+    /// retried calls run fast. Add your own settings before `build()`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = hub.client_builder().max_retries(1).build()?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn client_builder(&self) -> crate::ClientBuilder {
+        crate::Client::builder()
+            .api_key(self.api_key())
+            .base_url(self.base_url())
+            .backoff(Duration::ZERO, Duration::ZERO)
+    }
+
+    /// A [`Client`](crate::Client) of this Hub, as
+    /// [`client_builder`](Self::client_builder) makes it.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = hub.client()?;
+    /// assert!(client.widget_keys().list().await?.is_empty());
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn client(&self) -> crate::Result<crate::Client> {
+        self.client_builder().build()
+    }
+
     /// The socket address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

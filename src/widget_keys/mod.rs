@@ -2,9 +2,10 @@
 //! their page, each with a domain allowlist and an optional pinned agent.
 //!
 //! ```
+//! # #[cfg(feature = "mock")] {
 //! # async fn run() -> kataven::Result<()> {
 //! # let hub = kataven::mock::MockHub::start().await;
-//! # let client = kataven::Client::builder().api_key(hub.api_key()).base_url(hub.base_url()).build()?;
+//! # let client = hub.client()?;
 //! let keys = client.widget_keys();
 //! let created = keys
 //!     .create("acme.com production")
@@ -18,38 +19,100 @@
 //! keys.delete(&id).await?;
 //! # Ok(()) }
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! # }
 //! ```
 
+mod create;
+mod ids;
 mod model;
+mod recover;
+mod update;
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
-pub use model::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};
+pub use create::CreateWidgetKey;
+pub use ids::{PublicKey, WidgetKeyId};
+pub use model::{CreatedWidgetKey, WidgetKey};
+pub use update::UpdateWidgetKey;
 
 use crate::allowlist::AllowlistEntry;
-use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::raw::{UpdateWidgetKeyBody, types};
+use crate::runner::Operation;
+use crate::wire::Param;
 
-const LIST: Call = Call::new("list_widget_keys", 200);
-const CREATE: Call = Call::new("create_widget_key", 201);
-const UPDATE: Call = Call::status_only("update_widget_key", 200);
-const DELETE: Call = Call::status_only("delete_widget_key", 200);
+/// What a 404 means for an operation on one key.
+const NO_SUCH_KEY: &str = "no widget key with this id in the account";
+
+const LIST: Operation = Operation::PLAIN;
+const CREATE: Operation = Operation {
+    recover: Some(recover::public_key),
+    lost_body: Some(
+        "the key was created: do not retry (that would mint a second key); list the keys to find it",
+    ),
+    ..Operation::PLAIN
+};
+const UPDATE: Operation = Operation {
+    not_found: Some(NO_SUCH_KEY),
+    ..Operation::PLAIN
+};
+/// `disabled: true` alone is the Hub's one idempotent write.
+const REVOKE: Operation = Operation {
+    repeatable: true,
+    ..UPDATE
+};
+const DELETE: Operation = UPDATE;
+
+impl Client {
+    /// The widget keys of the account: list, create, update, revoke, delete.
+    ///
+    /// ```
+    /// # async fn run(client: kataven::Client) -> kataven::Result<()> {
+    /// let keys = client.widget_keys().list().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn widget_keys(&self) -> WidgetKeys<'_> {
+        WidgetKeys { client: self }
+    }
+}
+
+impl Error {
+    /// The plaintext `pk_live_` key that a create response held although it
+    /// did not decode or arrive whole. The Hub shows it only once: store it.
+    ///
+    /// ```
+    /// # async fn run(client: kataven::Client) -> kataven::Result<()> {
+    /// match client.widget_keys().create("acme.com production").await {
+    ///     Ok(created) => println!("{}", created.public_key),
+    ///     Err(err) => {
+    ///         if let Some(key) = err.public_key() {
+    ///             println!("created, but the answer broke: {key}");
+    ///         }
+    ///         return Err(err);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn public_key(&self) -> Option<PublicKey> {
+        self.shown_once()
+            .filter(|once| once.field() == "public_key")
+            .map(|once| PublicKey::from(once.value()))
+    }
+}
 
 /// The widget-key operations of a [`Client`]; get it from
 /// [`Client::widget_keys`].
+///
+/// ```
+/// # async fn run(client: kataven::Client) -> kataven::Result<()> {
+/// let keys = client.widget_keys();
+/// let count = keys.list().await?.len();
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct WidgetKeys<'a> {
     client: &'a Client,
 }
 
 impl<'a> WidgetKeys<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
-        Self { client }
-    }
-
     /// Every widget key of the account (the Hub does not paginate). Retried
     /// on transient failures.
     ///
@@ -59,15 +122,8 @@ impl<'a> WidgetKeys<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn list(&self) -> Result<Vec<WidgetKey>> {
-        let account = self.client.account::<types::ListWidgetKeysXAccountId>()?;
-        let outcome = LIST
-            .run(self.client.raw().list_widget_keys(account.as_ref()))
-            .await?;
-        let keys = match outcome {
-            Ok(keys) => keys,
-            Err(other) => serde_json::from_slice::<Vec<types::DataWidgetKey>>(&other.body)
-                .map_err(|e| LIST.decode_error(other.status, &e.to_string(), &other.body))?,
-        };
+        let call = self.client.call(&LIST);
+        let keys = call.json(call.raw().list_widget_keys(None)).await?;
         Ok(keys.into_iter().map(WidgetKey::from).collect())
     }
 
@@ -95,12 +151,7 @@ impl<'a> WidgetKeys<'a> {
     /// # fn store_somewhere(_: &str) {}
     /// ```
     pub fn create(&self, name: impl Into<String>) -> CreateWidgetKey<'a> {
-        CreateWidgetKey {
-            client: self.client,
-            name: name.into(),
-            domain_allowlist: Vec::new(),
-            agent_id: None,
-        }
+        CreateWidgetKey::new(self.client, name.into())
     }
 
     /// Starts an update of the key `id`. Only the fields you set are sent:
@@ -114,12 +165,7 @@ impl<'a> WidgetKeys<'a> {
     /// # Ok(()) }
     /// ```
     pub fn update(&self, id: impl AsRef<str>) -> UpdateWidgetKey<'a> {
-        UpdateWidgetKey {
-            client: self.client,
-            id: id.as_ref().to_string(),
-            body: UpdateWidgetKeyBody::default(),
-            domain_allowlist: None,
-        }
+        UpdateWidgetKey::new(self.client, id.as_ref().to_string())
     }
 
     /// Revokes the key (`disabled: true`): pages can no longer load the
@@ -131,7 +177,6 @@ impl<'a> WidgetKeys<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn revoke(&self, id: impl AsRef<str>) -> Result<()> {
-        // `disabled: true` alone: the update marks it idempotent (retried).
         self.update(id).disabled(true).send().await
     }
 
@@ -145,202 +190,39 @@ impl<'a> WidgetKeys<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self, id: impl AsRef<str>) -> Result<()> {
-        let id = parse_id(id.as_ref())?;
-        let account = self.client.account::<types::DeleteWidgetKeyXAccountId>()?;
+        let id = key_id(id.as_ref())?;
+        let call = self.client.call(&DELETE);
         // Any 2xx is success: the Hub does not document delete's status.
-        let _deleted = DELETE
-            .run(self.client.raw().delete_widget_key(&id, account.as_ref()))
+        call.status(call.raw().delete_widget_key(id.get(), None))
             .await?;
         Ok(())
     }
 }
 
-/// A pending create; `.await` it or call [`send`](Self::send). Built by
-/// [`WidgetKeys::create`].
-#[derive(Debug)]
-#[must_use = "nothing is sent until the builder is awaited"]
-pub struct CreateWidgetKey<'a> {
-    client: &'a Client,
-    name: String,
-    domain_allowlist: Vec<String>,
-    agent_id: Option<String>,
-}
-
-impl<'a> CreateWidgetKey<'a> {
-    /// The origins that may load the widget (see
-    /// [`allowlist`](crate::allowlist) for the forms). Replaces any list set
-    /// before. Each entry is checked before anything is sent.
-    pub fn domain_allowlist<I, S>(mut self, entries: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.domain_allowlist = entries.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Pins one agent: the widget then uses it whatever the page's
-    /// `data-agent` says.
-    pub fn agent_id(mut self, agent_id: impl Into<String>) -> Self {
-        self.agent_id = Some(agent_id.into());
-        self
-    }
-
-    /// Sends the request. Same as `.await` on the builder.
-    pub async fn send(self) -> Result<CreatedWidgetKey> {
-        let name = check_name(&self.name)?;
-        let domain_allowlist = check_allowlist(self.domain_allowlist)?;
-        if let Some(agent) = &self.agent_id {
-            check_agent_id(agent)?;
-        }
-        let agent_id = self.agent_id;
-        let body = types::HandlersCreateWidgetKeyRequest {
-            name: name.parse().map_err(|e: types::error::ConversionError| {
-                Error::invalid("name", e.to_string())
-            })?,
-            domain_allowlist,
-            agent_id,
-        };
-        let account = self.client.account::<types::CreateWidgetKeyXAccountId>()?;
-        let outcome = CREATE
-            .run(self.client.raw().create_widget_key(account.as_ref(), &body))
-            .await?;
-        match outcome {
-            Ok(created) => Ok(created.into()),
-            Err(other) => serde_json::from_slice::<types::DataCreatedWidgetKey>(&other.body)
-                .map(CreatedWidgetKey::from)
-                .map_err(|e| CREATE.decode_error(other.status, &e.to_string(), &other.body)),
-        }
-    }
-}
-
-impl<'a> IntoFuture for CreateWidgetKey<'a> {
-    type Output = Result<CreatedWidgetKey>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-/// A pending update; `.await` it or call [`send`](Self::send). Built by
-/// [`WidgetKeys::update`]. Absent, `null` and a value are three different
-/// requests: only what you set is sent.
-#[derive(Debug)]
-#[must_use = "nothing is sent until the builder is awaited"]
-pub struct UpdateWidgetKey<'a> {
-    client: &'a Client,
-    id: String,
-    body: UpdateWidgetKeyBody,
-    /// Kept unchecked until `send`, where every entry is validated.
-    domain_allowlist: Option<Vec<String>>,
-}
-
-impl<'a> UpdateWidgetKey<'a> {
-    /// Renames the key.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.body.name = Some(name.into());
-        self
-    }
-
-    /// Replaces the whole allowlist. An empty list is sent as `[]`, which
-    /// **blocks the key**.
-    pub fn domain_allowlist<I, S>(mut self, entries: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.domain_allowlist = Some(entries.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Pins this agent.
-    pub fn agent_id(mut self, agent_id: impl Into<String>) -> Self {
-        self.body.agent_id = Some(Some(agent_id.into()));
-        self
-    }
-
-    /// Unpins the agent: sends `"agent_id": null`, and the page's
-    /// `data-agent` decides again.
-    pub fn clear_agent_id(mut self) -> Self {
-        self.body.agent_id = Some(None);
-        self
-    }
-
-    /// `true` revokes the key, `false` re-enables it.
-    pub fn disabled(mut self, disabled: bool) -> Self {
-        self.body.disabled = Some(disabled);
-        self
-    }
-
-    /// Sends the request. Same as `.await` on the builder.
-    pub async fn send(self) -> Result<()> {
-        let id = parse_id(&self.id)?;
-        let mut body = self.body;
-        if let Some(name) = &body.name {
-            body.name = Some(check_name(name)?.to_string());
-        }
-        if let Some(entries) = self.domain_allowlist {
-            body.domain_allowlist = Some(check_allowlist(entries)?);
-        }
-        if let Some(Some(agent)) = &body.agent_id {
-            check_agent_id(agent)?;
-        }
-        if body == UpdateWidgetKeyBody::default() {
-            return Err(Error::invalid(
-                "update",
-                "nothing to change; set a name, an allowlist, the agent or disabled",
-            ));
-        }
-        let account = self.client.account::<types::UpdateWidgetKeyXAccountId>()?;
-        let call = Call {
-            // `disabled: true` alone is the Hub's one idempotent write.
-            idempotent: body
-                == UpdateWidgetKeyBody {
-                    disabled: Some(true),
-                    ..UpdateWidgetKeyBody::default()
-                },
-            ..UPDATE
-        };
-        // Any 2xx is success; the body ("Updated") says nothing more.
-        let _updated = call
-            .run(
-                self.client
-                    .raw()
-                    .update_widget_key(&id, account.as_ref(), &body),
-            )
-            .await?;
-        Ok(())
-    }
-}
-
-impl<'a> IntoFuture for UpdateWidgetKey<'a> {
-    type Output = Result<()>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-fn parse_id(id: &str) -> Result<uuid::Uuid> {
-    if id.trim().is_empty() {
+/// A key id as the generated method takes it. The facade insists on the
+/// Hub's UUID form whatever the spec says, so a typo fails before sending.
+fn key_id<T: ?Sized + crate::wire::PathParam>(id: &str) -> Result<Param<T>> {
+    let id = id.trim();
+    if id.is_empty() {
         return Err(Error::invalid("id", "the widget key id is empty"));
     }
-    uuid::Uuid::parse_str(id.trim()).map_err(|_| {
-        Error::invalid(
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(Error::invalid(
             "id",
             format!(
                 "`{}` is not a widget key id (a UUID, as `list` returns it)",
                 id.escape_debug()
             ),
-        )
-    })
+        ));
+    }
+    Param::parse("id", id)
 }
 
-fn check_name(name: &str) -> Result<&str> {
+fn check_name(name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::invalid("name", "it is empty or only whitespace"));
     }
-    Ok(name)
+    Ok(())
 }
 
 fn check_agent_id(agent_id: &str) -> Result<()> {
@@ -353,7 +235,7 @@ fn check_agent_id(agent_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Validates every entry and sends them normalised; the first bad entry
+/// Validates every entry and returns them normalised; the first bad entry
 /// fails the call before anything is sent.
 fn check_allowlist(entries: Vec<String>) -> Result<Vec<String>> {
     entries

@@ -1,126 +1,18 @@
-//! The facade's own widget-key types. They are built from the generated
-//! ones, so a spec refresh changes the conversions here, not users' code.
-
-use std::fmt;
+//! The facade's widget-key types, and the one conversion from the generated
+//! ones. Field types go through [`FromGenerated`], so a constraint the spec
+//! adds to or drops from a response field (a `pattern` that turns a `String`
+//! into a newtype) changes nothing here.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ids::{PublicKey, WidgetKeyId};
 use crate::raw::types;
-
-/// A widget key's id (a UUID string), as the Hub returns it.
-///
-/// ```
-/// use kataven::WidgetKeyId;
-///
-/// let id = WidgetKeyId::from("0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90");
-/// assert_eq!(id.as_str(), "0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90");
-/// let back: String = id.into();
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct WidgetKeyId(String);
-
-impl WidgetKeyId {
-    /// The Hub's lowercase hyphenated form, encoded into a stack buffer
-    /// rather than through `fmt` (`to_string()`): ~80 fewer instructions per
-    /// listed key (benches/sdk_vs_raw.rs under callgrind).
-    pub(crate) fn from_uuid(id: uuid::Uuid) -> Self {
-        Self(
-            id.hyphenated()
-                .encode_lower(&mut uuid::Uuid::encode_buffer())
-                .to_owned(),
-        )
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The plaintext widget key, `pk_live_<account>_<random>`, that a page embeds
-/// as `<script data-client-key="...">`. It is public (the allowlist is what
-/// protects it) but the Hub shows it only once, at creation: store it.
-///
-/// ```
-/// use kataven::PublicKey;
-///
-/// let key = PublicKey::from("pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9");
-/// assert_eq!(key.last8(), "Q7rT2xZ9");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PublicKey(String);
-
-impl PublicKey {
-    /// The key as text, to store or to paste into a page.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Its last 8 characters, as [`WidgetKey::key_last8`] shows them.
-    pub fn last8(&self) -> &str {
-        let start = self
-            .0
-            .char_indices()
-            .rev()
-            .nth(7)
-            .map(|(i, _)| i)
-            .unwrap_or(0);
-        &self.0[start..]
-    }
-}
-
-macro_rules! string_newtype {
-    ($name:ident) => {
-        impl From<String> for $name {
-            fn from(value: String) -> Self {
-                Self(value)
-            }
-        }
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                Self(value.to_string())
-            }
-        }
-        impl From<$name> for String {
-            fn from(value: $name) -> Self {
-                value.0
-            }
-        }
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self(s.to_string()))
-            }
-        }
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
-            }
-        }
-    };
-}
-string_newtype!(WidgetKeyId);
-string_newtype!(PublicKey);
+use crate::wire::FromGenerated;
 
 /// A widget key as the Hub lists it: everything but the plaintext key.
+/// Its serde form is the Hub's (the same field names), so an app can cache
+/// keys or return them from its own API.
 ///
 /// ```
 /// # async fn run(client: kataven::Client) -> kataven::Result<()> {
@@ -156,6 +48,12 @@ pub struct WidgetKey {
 
 impl WidgetKey {
     /// Whether the key is revoked or soft-deleted.
+    ///
+    /// ```
+    /// # async fn run(client: kataven::Client) -> kataven::Result<()> {
+    /// let active = client.widget_keys().list().await?.into_iter().filter(|k| !k.is_disabled());
+    /// # Ok(()) }
+    /// ```
     pub fn is_disabled(&self) -> bool {
         self.disabled_at.is_some()
     }
@@ -163,6 +61,13 @@ impl WidgetKey {
     /// Whether a page at `origin` may load the widget with this key, under
     /// the SDK's reading of the Hub's rules (see [`allowlist`](crate::allowlist)).
     /// A disabled key allows nothing.
+    ///
+    /// ```
+    /// # async fn run(client: kataven::Client, id: kataven::WidgetKeyId) -> kataven::Result<()> {
+    /// let keys = client.widget_keys().list().await?;
+    /// let allowed = keys.iter().any(|k| k.allows_origin("https://shop.acme.com"));
+    /// # Ok(()) }
+    /// ```
     pub fn allows_origin(&self, origin: &str) -> bool {
         !self.is_disabled() && crate::allowlist::allows(&self.domain_allowlist, origin)
     }
@@ -170,23 +75,34 @@ impl WidgetKey {
 
 /// A newly created key: the [`WidgetKey`] and its plaintext
 /// [`public_key`](Self::public_key), which the Hub returns this once.
+/// Its serde form is the Hub's: the key's fields and `public_key`, flat.
+///
+/// ```
+/// # async fn run(client: kataven::Client) -> kataven::Result<()> {
+/// let created = client.widget_keys().create("acme.com production").await?;
+/// let json = serde_json::to_string(&created).expect("serializes");
+/// assert!(json.contains("\"public_key\":\"pk_live_"));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreatedWidgetKey {
     /// The plaintext `pk_live_...`: store it now, it is never shown again.
     pub public_key: PublicKey,
-    /// The key as it will be listed. Serialized flat, as the Hub sends it:
-    /// the key's fields next to `public_key`.
+    /// The key as it will be listed.
     #[serde(flatten)]
     pub widget_key: WidgetKey,
 }
 
-// The conversions destructure the generated types exhaustively on purpose:
-// a field the spec adds is a compile error here, the one place to decide
-// how the facade shows it (see CONTRIBUTING.md).
-impl From<types::DataWidgetKey> for WidgetKey {
-    fn from(key: types::DataWidgetKey) -> Self {
-        let types::DataWidgetKey {
+/// Converts a generated key (`types::DataWidgetKey` or
+/// `types::DataCreatedWidgetKey`) into a [`WidgetKey`] and the generated
+/// type's other fields, named after the `;`. The one place that lists the
+/// fields of a widget key next to the spec's: the destructuring is
+/// exhaustive on purpose, so a field the spec adds is a compile error here,
+/// where someone decides how the facade shows it (see CONTRIBUTING.md).
+macro_rules! widget_key_from {
+    ($value:expr, $generated:path $(; $($other:ident),+)?) => {{
+        let $generated {
             id,
             name,
             key_last8,
@@ -196,48 +112,65 @@ impl From<types::DataWidgetKey> for WidgetKey {
             updated_at,
             disabled_at,
             last_used_at,
-        } = key;
-        WidgetKey {
-            id: WidgetKeyId::from_uuid(id),
-            name,
-            key_last8,
-            domain_allowlist,
-            agent_id,
-            created_at,
-            updated_at,
-            disabled_at,
-            last_used_at,
-        }
+            $($($other,)+)?
+        } = $value;
+        (
+            WidgetKey {
+                id: FromGenerated::from_generated(id),
+                name: FromGenerated::from_generated(name),
+                key_last8: FromGenerated::from_generated(key_last8),
+                domain_allowlist: FromGenerated::from_generated(domain_allowlist),
+                agent_id: FromGenerated::from_generated(agent_id),
+                created_at: FromGenerated::from_generated(created_at),
+                updated_at: FromGenerated::from_generated(updated_at),
+                disabled_at: FromGenerated::from_generated(disabled_at),
+                last_used_at: FromGenerated::from_generated(last_used_at),
+            },
+            $(($($other,)+))?
+        )
+    }};
+}
+
+impl From<types::DataWidgetKey> for WidgetKey {
+    fn from(key: types::DataWidgetKey) -> Self {
+        widget_key_from!(key, types::DataWidgetKey).0
     }
 }
 
 impl From<types::DataCreatedWidgetKey> for CreatedWidgetKey {
     fn from(key: types::DataCreatedWidgetKey) -> Self {
-        let types::DataCreatedWidgetKey {
-            id,
-            name,
-            key_last8,
-            domain_allowlist,
-            agent_id,
-            created_at,
-            updated_at,
-            disabled_at,
-            last_used_at,
-            public_key,
-        } = key;
+        let (widget_key, (public_key,)) =
+            widget_key_from!(key, types::DataCreatedWidgetKey; public_key);
         CreatedWidgetKey {
-            public_key: PublicKey(public_key),
-            widget_key: WidgetKey {
-                id: WidgetKeyId::from_uuid(id),
-                name,
-                key_last8,
-                domain_allowlist,
-                agent_id,
-                created_at,
-                updated_at,
-                disabled_at,
-                last_used_at,
-            },
+            public_key: FromGenerated::from_generated(public_key),
+            widget_key,
         }
+    }
+}
+
+/// The spec says `format: uuid`, so the generated id is a `Uuid`.
+impl FromGenerated<uuid::Uuid> for WidgetKeyId {
+    /// The Hub's lowercase hyphenated form, encoded into a stack buffer
+    /// rather than through `fmt` (`to_string()`): ~80 fewer instructions per
+    /// listed key (benches/sdk_vs_raw.rs under callgrind).
+    fn from_generated(id: uuid::Uuid) -> Self {
+        WidgetKeyId::from(
+            id.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer())
+                .to_owned(),
+        )
+    }
+}
+
+/// Without the `format`, the generated id is a plain string.
+impl FromGenerated<String> for WidgetKeyId {
+    fn from_generated(id: String) -> Self {
+        WidgetKeyId::from(id)
+    }
+}
+
+impl<S: Into<String>> FromGenerated<S> for PublicKey {
+    fn from_generated(key: S) -> Self {
+        PublicKey::from(key.into())
     }
 }

@@ -1,0 +1,299 @@
+//! Runs one generated call for a resource and returns one outcome: the
+//! decoded value (or the success status), or an [`Error`] that says what
+//! happened, with the attempts, the Hub's message and the request id.
+//!
+//! A resource describes each of its operations with an [`Operation`]: what a
+//! 404 means there, whether the request may be repeated although its method
+//! says otherwise, and, for a write that creates something, how to find a
+//! value the Hub shows only once in a body that did not decode. Nothing here
+//! knows which resource it runs for.
+
+use std::future::Future;
+
+use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result, ShownOnce};
+use crate::http::{Answer, BodyProblem, Bound, Reply, ReplySlot, Transport};
+use crate::raw;
+
+/// What a generated method returns.
+pub(crate) type Generated<T> =
+    std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
+
+/// Finds a value the Hub shows only once in a body that did not decode.
+pub(crate) type Recover = fn(&[u8]) -> Option<ShownOnce>;
+
+/// How a resource's operation is judged.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Operation {
+    /// Repeating the request can do no harm, although its method says
+    /// otherwise (an idempotent write): it is retried like a read.
+    pub(crate) repeatable: bool,
+    /// What a 404 means for this operation, for the error message.
+    pub(crate) not_found: Option<&'static str>,
+    /// Finds a value the Hub shows only once (a new key) in a success body
+    /// that did not decode or did not arrive whole.
+    pub(crate) recover: Option<Recover>,
+    /// What to tell the caller when a success body is lost and nothing was
+    /// recovered (e.g. that the key exists and how to find it).
+    pub(crate) lost_body: Option<&'static str>,
+}
+
+impl Operation {
+    /// An operation with no special rules.
+    pub(crate) const PLAIN: Operation = Operation {
+        repeatable: false,
+        not_found: None,
+        recover: None,
+        lost_body: None,
+    };
+}
+
+/// One call of a generated method, under the SDK's rules.
+pub(crate) struct Call<'c> {
+    operation: &'c Operation,
+    raw: raw::Client,
+    reply: ReplySlot,
+}
+
+impl<'c> Call<'c> {
+    /// A call of `operation` on (a per-call copy of) `raw`.
+    pub(crate) fn new(raw: &raw::Client, operation: &'c Operation) -> Self {
+        let reply = ReplySlot::default();
+        let transport = raw.inner().for_call(operation.repeatable, reply.clone());
+        Call {
+            operation,
+            raw: raw::Client::new_with_client(raw.baseurl(), raw.client().clone(), transport),
+            reply,
+        }
+    }
+
+    /// The generated client to call the method on.
+    pub(crate) fn raw(&self) -> &raw::Client {
+        &self.raw
+    }
+
+    fn transport(&self) -> &Transport {
+        self.raw.inner()
+    }
+
+    /// Awaits `generated` (a method called on [`raw`](Self::raw)) and
+    /// returns its decoded body. Any 2xx status is success, also one the spec
+    /// does not list, as long as the body decodes.
+    pub(crate) async fn json<T, F>(&self, generated: F) -> Result<T>
+    where
+        T: DeserializeOwned,
+        F: Future<Output = Generated<T>>,
+    {
+        let result = generated.await;
+        let Some(reply) = self.reply.take() else {
+            // The hook never ran: the request could not even be built.
+            return result
+                .map(ResponseValue::into_inner)
+                .map_err(before_sending);
+        };
+        let Reply {
+            operation,
+            attempts,
+            bound,
+            answer,
+        } = reply;
+        match (result, answer) {
+            (Ok(value), Some(answer)) if answer.is_success() && answer.problem.is_none() => {
+                Ok(value.into_inner())
+            }
+            (result, None) => Err(self.no_answer(operation, attempts, bound, result.err())),
+            (_, Some(answer)) if !answer.is_success() => {
+                Err(self.api_error(operation, attempts, answer))
+            }
+            (_, Some(answer)) => match &answer.problem {
+                Some(problem) => Err(self.incomplete(operation, attempts, bound, &answer, problem)),
+                None => serde_json::from_slice::<T>(&answer.body).map_err(|e| {
+                    let problem = format!("its body did not decode: {e}");
+                    self.lost(operation, attempts, &answer, problem)
+                }),
+            },
+        }
+    }
+
+    /// Awaits `generated` and returns the success status: for operations
+    /// whose answer is the status alone ("Updated"), where a body that does
+    /// not decode or breaks off after a 2xx must not turn a write that
+    /// happened into an error the caller would retry.
+    pub(crate) async fn status<T, F>(&self, generated: F) -> Result<u16>
+    where
+        F: Future<Output = Generated<T>>,
+    {
+        let result = generated.await;
+        let Some(reply) = self.reply.take() else {
+            return result
+                .map(|value| value.status().as_u16())
+                .map_err(before_sending);
+        };
+        match reply.answer {
+            Some(answer) if answer.is_success() => Ok(answer.status),
+            Some(answer) => Err(self.api_error(reply.operation, reply.attempts, answer)),
+            None => Err(self.no_answer(reply.operation, reply.attempts, reply.bound, result.err())),
+        }
+    }
+
+    fn api_error(&self, operation: &'static str, attempts: u32, answer: Answer) -> Error {
+        let message = String::from_utf8_lossy(&answer.body).trim().to_string();
+        Error::Api {
+            operation,
+            status: answer.status,
+            message: self.transport().scrub(message),
+            retry_after: answer.retry_after,
+            attempts,
+            request_id: self.request_id(&answer),
+            hint: match answer.status {
+                404 => self.operation.not_found,
+                _ => None,
+            },
+        }
+    }
+
+    /// No response at all: the connection failed, broke or timed out.
+    fn no_answer(
+        &self,
+        operation: &'static str,
+        attempts: u32,
+        bound: Bound,
+        err: Option<progenitor_client::Error<ByteStream>>,
+    ) -> Error {
+        use progenitor_client::Error as E;
+        let err = match err {
+            Some(
+                E::CommunicationError(err) | E::ResponseBodyError(err) | E::InvalidUpgrade(err),
+            ) => err,
+            other => {
+                return Error::Transport {
+                    operation,
+                    message: other
+                        .map(|e| self.transport().scrub(e.to_string()))
+                        .unwrap_or_else(|| "no answer".to_string()),
+                    attempts,
+                    source: None,
+                };
+            }
+        };
+        if err.is_timeout() {
+            return Error::Timeout {
+                operation,
+                which: bound.to_string(),
+                attempts,
+            };
+        }
+        let message = if err.is_connect() {
+            "the connection could not be made"
+        } else if err.is_redirect() {
+            "the Hub answered with a redirect, which the SDK does not follow"
+        } else if err.is_builder() || err.is_request() {
+            "the request could not be sent"
+        } else {
+            "the connection broke"
+        };
+        Error::Transport {
+            operation,
+            message: message.to_string(),
+            attempts,
+            source: Some(Box::new(err)),
+        }
+    }
+
+    /// A 2xx whose body broke off, timed out or was too large.
+    fn incomplete(
+        &self,
+        operation: &'static str,
+        attempts: u32,
+        bound: Bound,
+        answer: &Answer,
+        problem: &BodyProblem,
+    ) -> Error {
+        let what = match problem {
+            BodyProblem::Broken(how) => format!(
+                "its body broke off after {} bytes ({how})",
+                answer.body.len()
+            ),
+            BodyProblem::TimedOut => format!("its body did not arrive within the {bound}"),
+            BodyProblem::TooLarge(limit) => format!(
+                "its body is larger than max_response_bytes ({limit}); raise it on the ClientBuilder if this is expected"
+            ),
+        };
+        let writes = self.operation.recover.is_some() || self.operation.lost_body.is_some();
+        if writes {
+            // The write happened: say so, and keep what the body held.
+            return self.lost(operation, attempts, answer, what);
+        }
+        match problem {
+            BodyProblem::TimedOut => Error::Timeout {
+                operation,
+                which: bound.to_string(),
+                attempts,
+            },
+            BodyProblem::Broken(_) | BodyProblem::TooLarge(_) => Error::Transport {
+                operation,
+                message: what,
+                attempts,
+                source: None,
+            },
+        }
+    }
+
+    /// A success whose body cannot be used: the operation happened. Keeps
+    /// whatever the resource can recover from what arrived.
+    fn lost(
+        &self,
+        operation: &'static str,
+        attempts: u32,
+        answer: &Answer,
+        problem: String,
+    ) -> Error {
+        let shown_once = self
+            .operation
+            .recover
+            .and_then(|recover| recover(&answer.body));
+        if let Some(once) = &shown_once {
+            tracing::warn!(
+                operation,
+                field = once.field(),
+                "kataven: the response did not decode, but it held a value the Hub shows only once: \
+                 the error carries it (Error::shown_once); store it"
+            );
+        }
+        let text = String::from_utf8_lossy(&answer.body);
+        let kept: String = text.chars().take(crate::http::MAX_ERROR_BODY).collect();
+        Error::Decode {
+            operation,
+            status: answer.status,
+            problem: self.transport().scrub(problem),
+            body: self.transport().scrub(kept),
+            note: match shown_once {
+                Some(_) => None,
+                None => self.operation.lost_body,
+            },
+            shown_once,
+            attempts,
+            request_id: self.request_id(answer),
+        }
+    }
+
+    fn request_id(&self, answer: &Answer) -> Option<String> {
+        let id = answer.request_id.as_ref()?.to_str().ok()?;
+        Some(self.transport().scrub(id.to_string()))
+    }
+}
+
+/// An error from a generated method before anything was sent.
+fn before_sending(err: progenitor_client::Error<ByteStream>) -> Error {
+    match err {
+        progenitor_client::Error::InvalidRequest(problem) => Error::invalid("request", problem),
+        other => Error::Transport {
+            operation: "request",
+            message: other.to_string(),
+            attempts: 0,
+            source: None,
+        },
+    }
+}
