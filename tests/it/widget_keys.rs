@@ -1,8 +1,6 @@
 //! Every facade method against the mock Hub over real loopback HTTP.
 
-mod common;
-
-use common::{client_for, hub_and_client, json_bodies};
+use crate::support::hub::{client_for, hub_and_client, json_bodies};
 use kataven::mock::MockHub;
 use kataven::raw::ClientInfo;
 use serde_json::json;

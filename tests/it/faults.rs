@@ -7,7 +7,7 @@
 //!
 //! The same expectations render the table in `docs/reliability.md`; the
 //! `matrix_doc_is_current` test fails when the two disagree (rewrite the doc
-//! with `KATAVEN_BLESS=1 cargo test --test faults`).
+//! with `KATAVEN_BLESS=1 cargo test --test it faults::`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
+
+use crate::support::hub::quick_backoff;
 
 const ID: &str = "0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90";
 const CREATED: &str = r#"{"id":"0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90","name":"k","key_last8":"Q7rT2xZ9","domain_allowlist":[],"agent_id":null,"created_at":"2026-11-02T09:15:27Z","updated_at":"2026-11-02T09:15:27Z","disabled_at":null,"last_used_at":null,"public_key":"pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9"}"#;
@@ -356,7 +358,7 @@ async fn serve(
 }
 
 fn client(base_url: &str) -> kataven::Client {
-    kataven::Client::builder()
+    quick_backoff(kataven::Client::builder())
         .api_key("sk_live_acme_faulttests")
         .base_url(base_url)
         .max_retries(MAX_RETRIES)
@@ -364,7 +366,6 @@ fn client(base_url: &str) -> kataven::Client {
         .total_timeout(TOTAL_TIMEOUT)
         .max_response_bytes(MAX_RESPONSE_BYTES)
         .max_retry_after(Duration::from_secs(2))
-        .backoff_scale(0.01)
         .build()
         .unwrap()
 }
@@ -489,7 +490,7 @@ fn matrix_doc_is_current() {
             std::fs::write(path, updated).expect("docs/reliability.md is writable");
         } else {
             panic!(
-                "docs/reliability.md's fault matrix is stale; run KATAVEN_BLESS=1 cargo test --test faults\n{table}"
+                "docs/reliability.md's fault matrix is stale; run KATAVEN_BLESS=1 cargo test --test it faults::\n{table}"
             );
         }
     }

@@ -1,11 +1,9 @@
 //! Retry limits, deadlines, bounded bodies, key recovery and redirects,
 //! against the mock Hub.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::client_for;
+use crate::support::hub::client_for;
 use kataven::mock::{Fault, MockHub};
 
 #[tokio::test]

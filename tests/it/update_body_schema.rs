@@ -7,8 +7,11 @@
 use serde_json::{Value, json};
 
 fn spec_schema() -> Value {
-    let spec: Value =
-        serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json parses");
+    let spec: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi.json"
+    )))
+    .expect("openapi.json parses");
     spec["components"]["schemas"]["handlers.UpdateWidgetKeyRequest"].clone()
 }
 

@@ -1,0 +1,34 @@
+//! Clients of the mock Hub, and what the Hub recorded.
+
+use kataven::mock::MockHub;
+
+/// A mock Hub and a client of it with near-zero backoff, so retry tests are fast.
+pub async fn hub_and_client() -> (MockHub, kataven::Client) {
+    let hub = MockHub::start().await;
+    let client = client_for(&hub).build().expect("client builds");
+    (hub, client)
+}
+
+/// A builder for a client of `hub`, with near-zero backoff.
+pub fn client_for(hub: &MockHub) -> kataven::ClientBuilder {
+    quick_backoff(
+        kataven::Client::builder()
+            .api_key(hub.api_key())
+            .base_url(hub.base_url()),
+    )
+}
+
+/// Near-zero backoff between retries, so that retry tests are fast. The one
+/// place the tests shorten it (the load test keeps its own value).
+pub fn quick_backoff(builder: kataven::ClientBuilder) -> kataven::ClientBuilder {
+    builder.backoff_scale(0.01)
+}
+
+/// The JSON bodies of the requests with this method that reached `hub`.
+pub fn json_bodies(hub: &MockHub, method: &str) -> Vec<serde_json::Value> {
+    hub.requests()
+        .into_iter()
+        .filter(|r| r.method == method)
+        .filter_map(|r| r.body)
+        .collect()
+}
