@@ -24,6 +24,7 @@ mod contract;
 mod contract_regressions;
 mod faults;
 mod input_validation;
+mod loopback_server;
 mod properties;
 mod retries;
 mod update_body_schema;

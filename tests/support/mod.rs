@@ -2,3 +2,4 @@
 //! module with `#[path]`, a separate binary with a plain `mod support;`.
 
 pub mod hub;
+pub mod loopback;
