@@ -15,7 +15,8 @@
 //!   (`xtask/src/cargo.rs`).
 //! - `tests/load.rs` is an ignored load test that CI runs by name with
 //!   `--ignored`; it counts the process's open file descriptors, which other
-//!   tests' sockets would disturb.
+//!   tests' sockets would disturb, and `--ignored` here would also start the
+//!   Prism scenarios of `contract.rs`.
 
 #[path = "../support/mod.rs"]
 mod support;
