@@ -457,13 +457,13 @@ impl LoopbackServer {
                 tokio::spawn(async move {
                     // The peer hanging up mid-step is routine in these
                     // tests; anything else is worth a line in the output.
-                    if let Err(err) = served.await {
-                        if !matches!(
+                    if let Err(err) = served.await
+                        && !matches!(
                             err.kind(),
                             io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-                        ) {
-                            eprintln!("loopback server: {err}");
-                        }
+                        )
+                    {
+                        eprintln!("loopback server: {err}");
                     }
                 });
             }
