@@ -420,15 +420,17 @@ impl LoopbackServer {
         Self::start([], step).await
     }
 
-    /// Relays each connection to `upstream` (`host:port`): every request,
-    /// once recorded, goes through `rewrite` and then upstream on a
-    /// connection of its own; the responses are copied back as they come.
+    /// Relays each connection to `upstream` (`host:port`) over an upstream
+    /// connection of its own: every request is recorded as received, passed
+    /// through `rewrite` and written upstream; the responses are copied back
+    /// as they come, unparsed.
     pub async fn relay(
         upstream: &str,
         rewrite: impl Fn(&mut Request) + Send + Sync + 'static,
     ) -> Self {
         let state = Arc::new(Mutex::new(State {
             requests: Vec::new(),
+            // A relay answers nothing itself: no script is ever read.
             script: VecDeque::new(),
             otherwise: Step::Reset,
         }));
