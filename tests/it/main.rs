@@ -1,16 +1,15 @@
-//! The integration tests, in one binary: each test binary links the SDK and
-//! its whole dependency graph, and that link, once per file, was most of
-//! what `cargo test` waited for after an edit. One module per area.
+//! The integration tests, in one binary, one module per area: every test
+//! binary links the SDK and its whole dependency graph again, so one binary
+//! instead of one per file leaves `cargo test` less to build after an edit.
 //!
 //! Four test targets stay apart, each because a shared process would break
 //! it:
 //!
 //! - `tests/from_env.rs` changes the process environment, which no other
 //!   test may read half-changed.
-//! - `tests/secrets.rs` installs a tracing subscriber and must see every
-//!   tracing call site register under it; tracing caches a call site's
-//!   interest for the whole process, so another test's earlier call would
-//!   hide it.
+//! - `tests/secrets.rs` captures every tracing event under a subscriber of
+//!   its own, so no other test may register the SDK's tracing call sites
+//!   before that subscriber exists.
 //! - `tests/codegen_snapshot.rs` is run by name by `cargo xtask`
 //!   (`xtask/src/cargo.rs`).
 //! - `tests/load.rs` is an ignored load test that CI runs by name with
