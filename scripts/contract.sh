@@ -3,7 +3,7 @@
 # by third-party tools (see docs/contract-testing.md).
 #
 #   1. lint      Redocly CLI (strict, examples checked) + openapi-spec-validator
-#   2. sdk-mock  the SDK's scenarios (tests/contract.rs) against `prism mock --errors`
+#   2. sdk-mock  the SDK's scenarios (tests/it/contract.rs) against `prism mock --errors`
 #      sdk-dynamic  the same against `prism mock -d --seed 1 --errors` (made-up responses)
 #   3. hub       schemathesis against the mock Hub process (examples/mock_hub.rs)
 #   4. sdk-proxy the SDK's scenarios through `prism proxy --errors` in front of the mock Hub
@@ -32,6 +32,8 @@ SPEC=$ROOT/openapi.json
 STRICT_SPEC=$ROOT/target/contract/openapi.strict.json
 LOGS=$ROOT/target/contract
 API_KEY=sk_live_acme_test
+# The scenarios: the ignored tests of tests/it/contract.rs (libtest filter).
+SCENARIOS=contract::
 # Outer bound for schemathesis (`--max-time` would spend its whole budget).
 SCHEMATHESIS_TIMEOUT=${SCHEMATHESIS_TIMEOUT:-240}
 
@@ -129,14 +131,24 @@ build() {
     step "build the scenarios and the mock Hub"
     cargo build --all-features --example mock_hub
     # The scenarios run from this binary, so nothing compiles while a server
-    # waits (and the steps time only themselves).
-    SCENARIOS_BIN=$(cargo test --all-features --test contract --no-run --message-format=json |
+    # waits (and the steps time only themselves). They are the ignored tests
+    # of its `contract` module.
+    SCENARIOS_BIN=$(cargo test --all-features --test it --no-run --message-format=json |
         python3 -c 'import json, sys
 for line in sys.stdin:
     msg = json.loads(line)
-    if msg.get("reason") == "compiler-artifact" and msg.get("executable") and msg["target"]["name"] == "contract":
+    if msg.get("reason") == "compiler-artifact" and msg.get("executable") and msg["target"]["name"] == "it":
         print(msg["executable"])')
-    [[ -x $SCENARIOS_BIN ]] || fail "no contract test binary (got \`$SCENARIOS_BIN\`)"
+    [[ -x $SCENARIOS_BIN ]] || fail "no integration test binary (got \`$SCENARIOS_BIN\`)"
+    # A filter that matches nothing would pass every step.
+    local count
+    count=$("$SCENARIOS_BIN" --ignored --list "$SCENARIOS" | grep -c ': test$' || true)
+    [[ $count -gt 0 ]] || fail "no ignored tests match \`$SCENARIOS\` in $SCENARIOS_BIN"
+    # And without a server they must fail, never pass silently.
+    if env -u PRISM_URL "$SCENARIOS_BIN" --ignored "$SCENARIOS" >"$LOGS/scenarios-without-prism.log" 2>&1; then
+        fail "the contract scenarios pass without PRISM_URL (log: $LOGS/scenarios-without-prism.log)"
+    fi
+    echo "$count contract scenarios; without PRISM_URL they fail, as they must"
     local target
     target=$(cargo metadata --format-version 1 --no-deps |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
@@ -155,7 +167,7 @@ start_hub() {
 
 # run_scenarios MODE URL: the SDK's scenarios against Prism.
 run_scenarios() {
-    PRISM_URL=$2 PRISM_MODE=$1 CONTRACT_API_KEY=$API_KEY "$SCENARIOS_BIN" --test-threads=2
+    PRISM_URL=$2 PRISM_MODE=$1 CONTRACT_API_KEY=$API_KEY "$SCENARIOS_BIN" --ignored --test-threads=2 "$SCENARIOS"
 }
 
 # --- steps ---------------------------------------------------------------------

@@ -3,14 +3,16 @@
 //! searched for the API key and the JWT. In its own test binary, so that no
 //! other test registers the tracing call sites before the subscriber exists.
 
-mod common;
+// This binary uses only `client_for` and `quick_backoff` of the shared helpers.
+#[allow(dead_code)]
+mod support;
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::client_for;
 use kataven::mock::{Fault, MockHub};
+use support::hub::{client_for, quick_backoff};
 
 /// A tracing subscriber that writes every span and event, with all fields,
 /// into one string.
@@ -86,15 +88,13 @@ async fn scenarios(hub: &MockHub) -> Vec<String> {
         .await
         .unwrap();
     shown.push(format!("{jwt:?}"));
-    let refused = kataven::Client::builder()
-        .api_key(hub.api_key())
-        .base_url("http://127.0.0.1:9")
-        .backoff(
-            std::time::Duration::from_micros(2500),
-            std::time::Duration::from_millis(80),
-        )
-        .build()
-        .unwrap();
+    let refused = quick_backoff(
+        kataven::Client::builder()
+            .api_key(hub.api_key())
+            .base_url("http://127.0.0.1:9"),
+    )
+    .build()
+    .unwrap();
     let err = refused.widget_keys().list().await.unwrap_err();
     shown.push(format!("{err} {err:?}"));
     shown

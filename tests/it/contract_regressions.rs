@@ -3,35 +3,7 @@
 //! schemathesis) found between the spec, the SDK and the mock Hub. Each runs
 //! without the tools, as an ordinary test.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
-/// Answers one request with `response` and hands back the request head.
-async fn one_shot(response: &'static str) -> (String, tokio::task::JoinHandle<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut chunk = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = socket.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "connection closed before the request head ended");
-            head.extend_from_slice(&chunk[..n]);
-        }
-        socket.write_all(response.as_bytes()).await.unwrap();
-        socket.shutdown().await.unwrap();
-        String::from_utf8_lossy(&head).into_owned()
-    });
-    (url, task)
-}
-
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.trim())
-}
+use crate::support::loopback::{LoopbackServer, Response, Step};
 
 /// Found by Prism: the generated client sent `Accept: application/json`
 /// only, but the Hub answers every error in `text/plain` (hub-api.md; the
@@ -39,13 +11,14 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 /// 400 with a 200. The client must accept both.
 #[tokio::test]
 async fn requests_accept_the_plain_text_errors() {
-    let (url, server) = one_shot(
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 29\r\nConnection: close\r\n\r\nInvalid body or name required",
-    )
+    let server = LoopbackServer::answering(Step::Respond(Response::text(
+        400,
+        "Invalid body or name required",
+    )))
     .await;
     let client = kataven::Client::builder()
         .api_key("sk_live_acme_test")
-        .base_url(url)
+        .base_url(server.base_url())
         .max_retries(0)
         .build()
         .unwrap();
@@ -53,8 +26,11 @@ async fn requests_accept_the_plain_text_errors() {
     assert_eq!(err.status(), Some(400));
     assert_eq!(err.message(), Some("Invalid body or name required"));
 
-    let head = server.await.unwrap();
-    let accept = header(&head, "accept").expect("an Accept header");
+    let requests = server.requests();
+    let [request] = requests.as_slice() else {
+        panic!("one request, not {requests:?}");
+    };
+    let accept = request.header("accept").expect("an Accept header");
     let types: Vec<&str> = accept
         .split(',')
         .map(|t| t.split(';').next().unwrap_or("").trim())

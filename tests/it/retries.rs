@@ -1,11 +1,10 @@
 //! Retry limits, deadlines, bounded bodies, key recovery and redirects,
 //! against the mock Hub.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::client_for;
+use crate::support::hub::client_for;
+use crate::support::loopback::{LoopbackServer, Response, Step};
 use kataven::mock::{Fault, MockHub};
 
 #[tokio::test]
@@ -129,28 +128,19 @@ async fn a_created_key_survives_a_response_that_does_not_decode() {
 
 #[tokio::test]
 async fn a_redirect_is_not_followed_so_credentials_stay_put() {
-    // A scripted server that redirects to another host (the mock Hub on `localhost`).
+    // A server that redirects to another host (the mock Hub on `localhost`).
     let target = MockHub::start().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let location = format!(
         "http://localhost:{}/api/v1/widget-keys",
         target.addr().port()
     );
-    tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf).await;
-            let reply = format!(
-                "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            );
-            let _ = stream.write_all(reply.as_bytes()).await;
-        }
-    });
+    let redirect = LoopbackServer::answering(Step::Respond(
+        Response::new(307).header("location", location),
+    ))
+    .await;
     let client = kataven::Client::builder()
         .api_key("sk_live_acme_redirectsecret")
-        .base_url(format!("http://{addr}"))
+        .base_url(redirect.base_url())
         .build()
         .unwrap();
     let err = client.widget_keys().list().await.unwrap_err();

@@ -1,4 +1,6 @@
-#![allow(dead_code)]
+//! Clients of the mock Hub, and what the Hub recorded.
+
+use std::time::Duration;
 
 use kataven::mock::MockHub;
 
@@ -9,16 +11,22 @@ pub async fn hub_and_client() -> (MockHub, kataven::Client) {
     (hub, client)
 }
 
+/// A builder for a client of `hub`, with near-zero backoff.
 pub fn client_for(hub: &MockHub) -> kataven::ClientBuilder {
-    kataven::Client::builder()
-        .api_key(hub.api_key())
-        .base_url(hub.base_url())
-        .backoff(
-            std::time::Duration::from_micros(2500),
-            std::time::Duration::from_millis(80),
-        )
+    quick_backoff(
+        kataven::Client::builder()
+            .api_key(hub.api_key())
+            .base_url(hub.base_url()),
+    )
 }
 
+/// Near-zero backoff between retries, so that retry tests are fast. The one
+/// place the tests shorten it (the load test keeps its own value).
+pub fn quick_backoff(builder: kataven::ClientBuilder) -> kataven::ClientBuilder {
+    builder.backoff(Duration::from_micros(2500), Duration::from_millis(80))
+}
+
+/// The JSON bodies of the requests with this method that reached `hub`.
 pub fn json_bodies(hub: &MockHub, method: &str) -> Vec<serde_json::Value> {
     hub.requests()
         .into_iter()

@@ -1,8 +1,6 @@
 //! Every facade method against the mock Hub over real loopback HTTP.
 
-mod common;
-
-use common::{client_for, hub_and_client, json_bodies};
+use crate::support::hub::{authed_http, client_for, hub_and_client, json_bodies};
 use kataven::mock::MockHub;
 use serde_json::json;
 
@@ -46,7 +44,7 @@ async fn create_returns_the_plaintext_key_once_and_list_never_does() {
     // Listing gives the same key without its plaintext, on the wire too.
     let listed = client.widget_keys().list().await.unwrap();
     assert_eq!(listed, std::slice::from_ref(&created.widget_key));
-    let raw_list = common::authed_http(&hub)
+    let raw_list = authed_http(&hub)
         .get(format!("{}/api/v1/widget-keys", hub.base_url()))
         .send()
         .await
@@ -347,7 +345,7 @@ async fn a_429_carries_the_retry_after_hint() {
 #[tokio::test]
 async fn undeclared_methods_are_405_with_allow() {
     let hub = MockHub::start().await;
-    let http = common::authed_http(&hub);
+    let http = authed_http(&hub);
     let collection = format!("{}/api/v1/widget-keys", hub.base_url());
     let response = http.put(&collection).send().await.unwrap();
     assert_eq!(response.status(), 405);

@@ -1,9 +1,7 @@
 //! Bad input fails before any request is sent, naming the field and the
 //! problem; the mock Hub proves nothing reached it.
 
-mod common;
-
-use common::hub_and_client;
+use crate::support::hub::hub_and_client;
 use kataven::Error;
 
 fn assert_invalid(err: Error, field: &str, needle: &str) {

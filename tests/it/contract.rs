@@ -2,16 +2,17 @@
 //! `openapi.json`: every method, every optional field, the three PATCH
 //! states, and every declared error status.
 //!
-//! Skipped (passes without doing anything) unless `PRISM_URL` is set;
-//! `scripts/contract.sh` starts Prism and sets it. Passing is not enough:
+//! Ignored by a plain `cargo test`: `scripts/contract.sh` starts Prism, sets
+//! `PRISM_URL` and runs them with `--ignored`. Run with `--ignored` and no
+//! `PRISM_URL`, each one fails (never a silent pass). Passing is not enough:
 //! Prism answers an invalid request with the spec's own 4xx, so the script
 //! also fails the run on any violation (`✖`) in Prism's log.
 //!
 //! - `PRISM_MODE=mock` (default): `prism mock --errors openapi.json`. Prism
 //!   is stateless and answers with the spec's examples; error statuses are
-//!   forced with its `Prefer: code=NNN` request header, which a small
-//!   loopback proxy in this file adds (the facade has no per-request
-//!   headers, and should not grow one for this).
+//!   forced with its `Prefer: code=NNN` request header, which a loopback
+//!   relay in front of Prism adds (the facade has no per-request headers,
+//!   and should not grow one for this).
 //! - `PRISM_MODE=dynamic`: `prism mock -d --seed 1 --errors openapi.json`.
 //!   The same, but Prism makes up every response from its schema (nulls,
 //!   empty lists, odd strings) instead of serving the examples: the SDK must
@@ -25,8 +26,8 @@
 use std::time::Duration;
 
 use kataven::{Client, Error};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::loopback::LoopbackServer;
 
 /// The id used against the stateless mock (the spec's example id).
 const EXAMPLE_ID: &str = "0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90";
@@ -39,28 +40,22 @@ enum Mode {
     Proxy,
 }
 
-/// Prism's base URL and mode, or `None` to skip.
-fn prism() -> Option<(String, Mode)> {
-    let url = std::env::var("PRISM_URL").ok().filter(|u| !u.is_empty())?;
+/// Prism's base URL and mode. Without `PRISM_URL` the scenario fails: it
+/// runs only when asked for (`--ignored`), and then a pass must mean Prism
+/// saw it.
+fn prism() -> (String, Mode) {
+    let url = std::env::var("PRISM_URL").unwrap_or_default();
+    assert!(
+        !url.is_empty(),
+        "PRISM_URL is not set: the contract scenarios need a running Prism; run scripts/contract.sh"
+    );
     let mode = match std::env::var("PRISM_MODE").as_deref() {
         Ok("proxy") => Mode::Proxy,
         Ok("dynamic") => Mode::Dynamic,
         Ok("mock") | Err(_) => Mode::Mock,
         Ok(other) => panic!("PRISM_MODE must be `mock`, `dynamic` or `proxy`, not `{other}`"),
     };
-    Some((url, mode))
-}
-
-macro_rules! prism_or_skip {
-    () => {
-        match prism() {
-            Some(found) => found,
-            None => {
-                eprintln!("skipped: PRISM_URL is not set (scripts/contract.sh sets it)");
-                return;
-            }
-        }
-    };
+    (url, mode)
 }
 
 fn api_key() -> String {
@@ -97,8 +92,9 @@ async fn some_key(client: &Client, mode: Mode) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn list_decodes() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     let client = client(&url);
     let keys = client.widget_keys().list().await.expect("list");
     if mode == Mode::Mock {
@@ -111,8 +107,9 @@ async fn list_decodes() {
 }
 
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn create_with_every_field_and_with_name_only() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     let client = client(&url);
     let full = client
         .widget_keys()
@@ -146,8 +143,9 @@ async fn create_with_every_field_and_with_name_only() {
 }
 
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn update_each_field_and_the_three_agent_states() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     let client = client(&url);
     let keys = client.widget_keys();
     let id = some_key(&client, mode).await;
@@ -191,8 +189,9 @@ async fn update_each_field_and_the_three_agent_states() {
 }
 
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn revoke_and_delete() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     let client = client(&url);
     let keys = client.widget_keys();
     let id = some_key(&client, mode).await;
@@ -219,8 +218,9 @@ async fn revoke_and_delete() {
 }
 
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn jwt_with_account_header() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     if mode == Mode::Proxy {
         // The mock Hub's JWT is random per process; the header's format is
         // what Prism checks, and the mock run covers it.
@@ -251,8 +251,9 @@ async fn jwt_with_account_header() {
 }
 
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn wrong_api_key_is_401() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     if mode != Mode::Proxy {
         return; // Prism accepts any token; the forced 401 is below.
     }
@@ -268,8 +269,9 @@ async fn wrong_api_key_is_401() {
 }
 
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn unknown_id_is_404() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     if mode != Mode::Proxy {
         return; // forced below
     }
@@ -291,15 +293,16 @@ async fn unknown_id_is_404() {
 /// `Prefer: code=NNN`, for every operation: the facade reports it as an
 /// API error with that status.
 #[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
 async fn every_declared_error_status() {
-    let (url, mode) = prism_or_skip!();
+    let (url, mode) = prism();
     if mode == Mode::Proxy {
         return; // the proxy forwards to the mock Hub, which ignores Prefer
     }
     let common = [400u16, 401, 403, 429, 500];
     for code in common.into_iter().chain([404]) {
-        let proxy = PreferProxy::start(&url, code).await;
-        let client = client(&proxy.base_url);
+        let proxy = prefer_relay(&url, code).await;
+        let client = client(&proxy.base_url());
         let keys = client.widget_keys();
         let mut outcomes: Vec<(&str, Result<(), Error>)> = vec![
             ("update", keys.update(EXAMPLE_ID).name("x").await),
@@ -336,7 +339,7 @@ async fn every_declared_error_status() {
                 );
             }
         }
-        assert!(proxy.requests() > 0);
+        assert!(proxy.request_count() > 0);
     }
 }
 
@@ -350,116 +353,18 @@ async fn find(client: &Client, id: &str) -> Option<kataven::WidgetKey> {
         .find(|k| k.id.as_ref() == id)
 }
 
-/// A loopback HTTP/1.1 proxy that adds `Prefer: code=NNN` to every request
-/// and forwards it to Prism. It understands just enough HTTP for this
-/// client: request heads, `Content-Length` bodies, and keep-alive
-/// (responses are copied back as they come).
-struct PreferProxy {
-    base_url: String,
-    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl PreferProxy {
-    async fn start(upstream: &str, code: u16) -> Self {
-        let upstream_addr = upstream
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string();
-        assert!(
-            !upstream_addr.contains('/'),
-            "PRISM_URL must be a bare http://host:port, not {upstream}"
-        );
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = count.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let upstream_addr = upstream_addr.clone();
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    if let Ok(upstream) = TcpStream::connect(&upstream_addr).await {
-                        let _ = relay(client, upstream, code, counter).await;
-                    }
-                });
-            }
-        });
-        Self {
-            base_url,
-            count,
-            task,
-        }
-    }
-
-    fn requests(&self) -> usize {
-        self.count.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-impl Drop for PreferProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn relay(
-    client: TcpStream,
-    upstream: TcpStream,
-    code: u16,
-    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) -> std::io::Result<()> {
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut upstream_read, mut upstream_write) = upstream.into_split();
-    let back = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut upstream_read, &mut client_write).await;
-    });
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        // One request head.
-        let head_end = loop {
-            if let Some(end) = find_subslice(&buffer, b"\r\n\r\n") {
-                break end + 4;
-            }
-            let n = client_read.read(&mut chunk).await?;
-            if n == 0 {
-                back.abort();
-                return Ok(());
-            }
-            buffer.extend_from_slice(&chunk[..n]);
-        };
-        let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-        let content_length = head
-            .lines()
-            .filter_map(|line| line.split_once(':'))
-            .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, value)| value.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        assert!(
-            !head.to_ascii_lowercase().contains("transfer-encoding"),
-            "the Prefer proxy handles Content-Length bodies only"
-        );
-        while buffer.len() < head_end + content_length {
-            let n = client_read.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            buffer.extend_from_slice(&chunk[..n]);
-        }
-        let line_end = find_subslice(&buffer, b"\r\n").expect("request line") + 2;
-        let mut request = Vec::with_capacity(head_end + content_length + 32);
-        request.extend_from_slice(&buffer[..line_end]);
-        request.extend_from_slice(format!("Prefer: code={code}\r\n").as_bytes());
-        request.extend_from_slice(&buffer[line_end..head_end + content_length]);
-        upstream_write.write_all(&request).await?;
-        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        buffer.drain(..head_end + content_length);
-    }
-}
-
-fn find_subslice(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+/// A loopback relay that adds `Prefer: code=NNN` to every request and
+/// forwards it to Prism.
+async fn prefer_relay(upstream: &str, code: u16) -> LoopbackServer {
+    let upstream_addr = upstream.trim_start_matches("http://").trim_end_matches('/');
+    assert!(
+        !upstream_addr.contains('/'),
+        "PRISM_URL must be a bare http://host:port, not {upstream}"
+    );
+    LoopbackServer::relay(upstream_addr, move |request| {
+        request
+            .headers
+            .push(("Prefer".to_string(), format!("code={code}")));
+    })
+    .await
 }

@@ -1,21 +1,18 @@
 //! The fault matrix: each of the four operations against each fault, over
-//! real sockets. A small scripted HTTP server (raw TCP, so it can misbehave
+//! real sockets. The shared loopback server (raw TCP, so it can misbehave
 //! in ways an HTTP framework will not: reset mid-body, endless bodies) plays
-//! the Hub. Each cell checks the outcome, the number of requests the server
+//! the Hub, one request per connection. Each cell checks the outcome, the number of requests the server
 //! received (this is how "never a duplicate create" is proven) and that the
 //! call returned within its deadline.
 //!
 //! The same expectations render the table in `docs/reliability.md`; the
 //! `matrix_doc_is_current` test fails when the two disagree (rewrite the doc
-//! with `KATAVEN_BLESS=1 cargo test --test faults`).
+//! with `KATAVEN_BLESS=1 cargo test --test it faults::`).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Mutex;
+use crate::support::hub::quick_backoff;
+use crate::support::loopback::{Close, LoopbackServer, Response, Step};
 
 const ID: &str = "0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90";
 const CREATED: &str = r#"{"id":"0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90","name":"k","key_last8":"Q7rT2xZ9","domain_allowlist":[],"agent_id":null,"created_at":"2026-11-02T09:15:27Z","updated_at":"2026-11-02T09:15:27Z","disabled_at":null,"last_used_at":null,"public_key":"pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9"}"#;
@@ -43,12 +40,12 @@ impl Op {
         }
     }
     /// The good answer the server gives once its script of faults is used up.
-    fn good_response(self) -> Vec<u8> {
+    fn good_response(self) -> Response {
         match self {
-            Op::List => response(200, "application/json", "[]"),
-            Op::Create => response(201, "application/json", CREATED),
-            Op::Update => response(200, "application/json", "\"Updated\""),
-            Op::Delete => response(200, "application/json", "\"Deleted\""),
+            Op::List => Response::json(200, "[]"),
+            Op::Create => Response::json(201, CREATED),
+            Op::Update => Response::json(200, "\"Updated\""),
+            Op::Delete => Response::json(200, "\"Deleted\""),
         }
     }
     async fn call(self, client: &kataven::Client) -> Result<(), kataven::Error> {
@@ -60,22 +57,6 @@ impl Op {
             Op::Delete => keys.delete(ID).await,
         }
     }
-}
-
-/// What the server does with one request.
-#[derive(Clone, Debug)]
-enum Action {
-    /// Send the headers and part of the body, then close.
-    CutBody,
-    /// Answer this status with a text body (and `Retry-After`, if given).
-    Status(u16, Option<u64>),
-    /// Wait, then answer well.
-    Slow(Duration),
-    /// Answer this status, content type and body.
-    Body(u16, &'static str, String),
-    /// Answer 200 with a body that never ends (bounded: the server gives up
-    /// after a few seconds).
-    Endless,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -126,37 +107,48 @@ impl Fault {
         }
     }
     /// The server's script for this fault (faults that heal after one
-    /// request are listed once).
-    fn script(self, op: Op) -> Vec<Action> {
+    /// request are listed once); then it answers with `op.good_response()`.
+    fn script(self, op: Op) -> Vec<Step> {
         let success = if op == Op::Create { 201 } else { 200 };
+        let fault = |status| Step::Respond(Response::text(status, "fault"));
         match self {
             Fault::ConnectionRefused => vec![],
-            Fault::ResetMidBody => vec![Action::CutBody],
-            Fault::Status500 => vec![Action::Status(500, None)],
-            Fault::Status502 => vec![Action::Status(502, None)],
-            Fault::Status503 => vec![Action::Status(503, None)],
-            Fault::Status504 => vec![Action::Status(504, None)],
-            Fault::RateLimited => vec![Action::Status(429, Some(1))],
-            Fault::SlowerThanAttemptTimeout => vec![Action::Slow(ATTEMPT_TIMEOUT * 2)],
+            // The headers and half the body, then a reset.
+            Fault::ResetMidBody => {
+                let response = op.good_response();
+                let body_bytes = response.body.len() / 2;
+                vec![Step::Cut {
+                    response,
+                    body_bytes,
+                    close: Close::Reset,
+                }]
+            }
+            Fault::Status500 => vec![fault(500)],
+            Fault::Status502 => vec![fault(502)],
+            Fault::Status503 => vec![fault(503)],
+            Fault::Status504 => vec![fault(504)],
+            Fault::RateLimited => vec![Step::Respond(
+                Response::text(429, "fault").header("retry-after", 1),
+            )],
+            Fault::SlowerThanAttemptTimeout => vec![Step::slow(
+                ATTEMPT_TIMEOUT * 2,
+                Step::Respond(op.good_response()),
+            )],
             Fault::TruncatedJson => {
                 let body = match op {
-                    Op::Create => CREATED[..CREATED.len() - 1].to_string(),
-                    Op::List => "[{\"id\":\"0b6f".to_string(),
-                    _ => "\"Upd".to_string(),
+                    Op::Create => &CREATED[..CREATED.len() - 1],
+                    Op::List => "[{\"id\":\"0b6f",
+                    _ => "\"Upd",
                 };
-                vec![Action::Body(success, "application/json", body)]
+                vec![Step::Respond(Response::json(success, body))]
             }
-            Fault::InvalidJson => vec![Action::Body(
-                success,
-                "application/json",
-                "{not json".to_string(),
-            )],
-            Fault::HtmlWith200 => vec![Action::Body(
-                200,
+            Fault::InvalidJson => vec![Step::Respond(Response::json(success, "{not json"))],
+            Fault::HtmlWith200 => vec![Step::Respond(Response::new(200).body(
                 "text/html",
-                "<html><body><h1>502 Bad Gateway</h1></body></html>".to_string(),
-            )],
-            Fault::OversizedBody => vec![Action::Endless],
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            ))],
+            // Bounded: the server gives up after a few seconds.
+            Fault::OversizedBody => vec![Step::endless(success, "application/json")],
         }
     }
 }
@@ -247,120 +239,8 @@ fn expected(op: Op, fault: Fault) -> Outcome {
     }
 }
 
-fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nretry-after: 0\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .replace("retry-after: 0\r\n", "")
-    .into_bytes()
-}
-
-/// A scripted HTTP/1.1 server on loopback: one request per connection.
-struct ScriptedServer {
-    addr: std::net::SocketAddr,
-    requests: Arc<AtomicUsize>,
-}
-
-impl ScriptedServer {
-    async fn start(op: Op, script: Vec<Action>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let requests = Arc::new(AtomicUsize::new(0));
-        let script = Arc::new(Mutex::new(script.into_iter()));
-        let counter = requests.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let script = script.clone();
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    let _ = serve(stream, op, script, counter).await;
-                });
-            }
-        });
-        Self { addr, requests }
-    }
-}
-
-async fn serve(
-    mut stream: TcpStream,
-    op: Op,
-    script: Arc<Mutex<std::vec::IntoIter<Action>>>,
-    counter: Arc<AtomicUsize>,
-) -> std::io::Result<()> {
-    // Read the request head and its body (by Content-Length).
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                break;
-            }
-        }
-    }
-    counter.fetch_add(1, Ordering::SeqCst);
-    let action = script.lock().await.next();
-    match action {
-        None => stream.write_all(&op.good_response()).await?,
-        Some(Action::CutBody) => {
-            let full = op.good_response();
-            let head_end = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-            let cut = head_end + (full.len() - head_end) / 2;
-            stream.write_all(&full[..cut]).await?;
-            stream.flush().await?;
-            // A zero linger makes the close a TCP reset; it does not block.
-            #[allow(deprecated)]
-            stream.set_linger(Some(Duration::ZERO))?;
-            drop(stream);
-        }
-        Some(Action::Status(status, retry_after)) => {
-            let mut text = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nconnection: close\r\n"
-            );
-            if let Some(secs) = retry_after {
-                text.push_str(&format!("retry-after: {secs}\r\n"));
-            }
-            text.push_str("\r\nfault");
-            stream.write_all(text.as_bytes()).await?;
-        }
-        Some(Action::Slow(delay)) => {
-            tokio::time::sleep(delay).await;
-            stream.write_all(&op.good_response()).await?;
-        }
-        Some(Action::Body(status, content_type, body)) => {
-            stream
-                .write_all(&response(status, content_type, &body))
-                .await?;
-        }
-        Some(Action::Endless) => {
-            let status = if op == Op::Create { 201 } else { 200 };
-            let head = format!(
-                "HTTP/1.1 {status} OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-            );
-            stream.write_all(head.as_bytes()).await?;
-            let piece = format!("{:x}\r\n{}\r\n", 8192, "[".repeat(8192));
-            let stop = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < stop {
-                stream.write_all(piece.as_bytes()).await?;
-            }
-        }
-    }
-    Ok(())
-}
-
 fn client(base_url: &str) -> kataven::Client {
-    kataven::Client::builder()
+    quick_backoff(kataven::Client::builder())
         .api_key("sk_live_acme_faulttests")
         .base_url(base_url)
         .max_retries(MAX_RETRIES)
@@ -368,10 +248,6 @@ fn client(base_url: &str) -> kataven::Client {
         .total_timeout(TOTAL_TIMEOUT)
         .max_response_bytes(MAX_RESPONSE_BYTES)
         .max_retry_after(Duration::from_secs(2))
-        .backoff(
-            std::time::Duration::from_micros(2500),
-            std::time::Duration::from_millis(80),
-        )
         .build()
         .unwrap()
 }
@@ -435,9 +311,11 @@ async fn every_operation_under_every_fault() {
                 drop(listener);
                 (op.call(&client(&format!("http://{addr}"))).await, 0)
             } else {
-                let server = ScriptedServer::start(op, fault.script(op)).await;
-                let result = op.call(&client(&format!("http://{}", server.addr))).await;
-                (result, server.requests.load(Ordering::SeqCst))
+                let server =
+                    LoopbackServer::start(fault.script(op), Step::Respond(op.good_response()))
+                        .await;
+                let result = op.call(&client(&server.base_url())).await;
+                (result, server.request_count())
             };
             let elapsed = started.elapsed();
             if let Err(problem) = check(op, fault, &result, requests) {
@@ -477,7 +355,7 @@ fn matrix_markdown() -> String {
 
 #[test]
 fn matrix_doc_is_current() {
-    const BEGIN: &str = "<!-- fault-matrix:begin (generated by tests/faults.rs) -->\n";
+    const BEGIN: &str = "<!-- fault-matrix:begin (generated by tests/it/faults.rs) -->\n";
     const END: &str = "<!-- fault-matrix:end -->";
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reliability.md");
     let doc = std::fs::read_to_string(path).expect("docs/reliability.md exists");
@@ -492,7 +370,7 @@ fn matrix_doc_is_current() {
             std::fs::write(path, updated).expect("docs/reliability.md is writable");
         } else {
             panic!(
-                "docs/reliability.md's fault matrix is stale; run KATAVEN_BLESS=1 cargo test --test faults\n{table}"
+                "docs/reliability.md's fault matrix is stale; run KATAVEN_BLESS=1 cargo test --test it faults::\n{table}"
             );
         }
     }

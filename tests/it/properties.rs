@@ -1,8 +1,6 @@
 //! Property tests: the allowlist parser and matcher, and response decoding
 //! of arbitrary bytes (over real HTTP, through the mock Hub).
 
-mod common;
-
 use kataven::allowlist::AllowlistEntry;
 use kataven::mock::{Fault, MockHub};
 use proptest::prelude::*;
@@ -88,7 +86,7 @@ fn arbitrary_success_bodies_decode_or_fail_typed() {
         .unwrap();
     runtime.block_on(async {
         let hub = MockHub::start().await;
-        let client = common::client_for(&hub).build().unwrap();
+        let client = crate::support::hub::client_for(&hub).build().unwrap();
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(128));
         let bodies = prop_oneof![
             proptest::collection::vec(any::<u8>(), 0..400)

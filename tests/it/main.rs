@@ -1,0 +1,31 @@
+//! The integration tests, in one binary, one module per area: every test
+//! binary links the SDK and its whole dependency graph again, so one binary
+//! instead of one per file leaves `cargo test` less to build after an edit.
+//!
+//! Four test targets stay apart, each because a shared process would break
+//! it:
+//!
+//! - `tests/from_env.rs` changes the process environment, which no other
+//!   test may read half-changed.
+//! - `tests/secrets.rs` captures every tracing event under a subscriber of
+//!   its own, so no other test may register the SDK's tracing call sites
+//!   before that subscriber exists.
+//! - `tests/codegen_snapshot.rs` is run by name by `cargo xtask`
+//!   (`xtask/src/cargo.rs`).
+//! - `tests/load.rs` is an ignored load test that CI runs by name with
+//!   `--ignored`; it counts the process's open file descriptors, which other
+//!   tests' sockets would disturb, and `--ignored` here would also start the
+//!   Prism scenarios of `contract.rs`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod contract;
+mod contract_regressions;
+mod faults;
+mod input_validation;
+mod loopback_server;
+mod patch_body;
+mod properties;
+mod retries;
+mod widget_keys;
