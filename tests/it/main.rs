@@ -23,6 +23,7 @@ mod support;
 mod contract;
 mod contract_regressions;
 mod faults;
+mod hardening;
 mod input_validation;
 mod loopback_server;
 mod patch_body;

@@ -305,6 +305,14 @@ pub enum Step {
     },
     /// Write these bytes as they are, then close (FIN).
     Raw(Vec<u8>),
+    /// Write each piece as it is, pausing between them (so that the peer
+    /// reads them as separate frames), then close (FIN).
+    Trickle {
+        /// The pieces, in order.
+        pieces: Vec<Vec<u8>>,
+        /// The pause after each piece.
+        pause: Duration,
+    },
 }
 
 impl Step {
@@ -367,6 +375,14 @@ impl Step {
             }
             Step::Raw(bytes) => {
                 stream.write_all(&bytes).await?;
+                stream.shutdown().await?;
+            }
+            Step::Trickle { pieces, pause } => {
+                for piece in pieces {
+                    stream.write_all(&piece).await?;
+                    stream.flush().await?;
+                    tokio::time::sleep(pause).await;
+                }
                 stream.shutdown().await?;
             }
         }
