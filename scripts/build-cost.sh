@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SDK's build cost (BENCHMARKS.md, item 5).
+# The SDK's build cost (BENCHMARKS.md, "Build cost").
 #
 #   scripts/build-cost.sh           (a), (b), codegen time, and (c): three clean
 #                                   builds of a tiny app (~4-6 min on 2 cores)

@@ -6,9 +6,10 @@
 use crate::support::loopback::{LoopbackServer, Response, Step};
 
 /// Found by Prism: the generated client sent `Accept: application/json`
-/// only, but the Hub answers every error in `text/plain` (hub-api.md; the
-/// spec's 4xx/5xx). Prism, negotiating on `Accept`, then answered a forced
-/// 400 with a 200. The client must accept both.
+/// only, but the Hub answers every error in `text/plain`
+/// (docs/hub-contract.md; the spec's 4xx/5xx). Prism, negotiating on
+/// `Accept`, then answered a forced 400 with a 200. The client must accept
+/// both.
 #[tokio::test]
 async fn requests_accept_the_plain_text_errors() {
     let server = LoopbackServer::answering(Step::Respond(Response::text(
@@ -58,9 +59,9 @@ async fn hub_and_http() -> (kataven::mock::MockHub, kataven::reqwest::Client) {
 
 /// Found by schemathesis (ST202, schema-valid request rejected): the mock
 /// Hub refused a whitespace-only `name` with 400, but the spec says only
-/// `minLength: 1`, and hub-api.md only "missing or empty gives 400". The
-/// mock now refuses exactly what is documented (the SDK still refuses a
-/// blank name before sending, as its own guard).
+/// `minLength: 1`, and docs/hub-contract.md only "missing or empty gives
+/// 400". The mock now refuses exactly what is documented (the SDK still
+/// refuses a blank name before sending, as its own guard).
 #[tokio::test]
 async fn mock_hub_accepts_a_whitespace_name_and_refuses_an_empty_one() {
     let (hub, http) = hub_and_http().await;
