@@ -26,7 +26,7 @@
 use std::path::{Path, PathBuf};
 use std::{env, fs, panic, process};
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
 /// Overrides the spec path (used by `cargo xtask update-spec` to compile a

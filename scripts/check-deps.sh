@@ -4,12 +4,12 @@
 #   scripts/check-deps.sh
 #
 # 1. No workspace crate has an exact (`=`) requirement, except the progenitor
-#    pair in kataven: the code progenitor generates calls progenitor-client,
+#    pair in kataven: the code progenitor-impl generates calls progenitor-client,
 #    so they must be one release. An `=` requirement ends up in every app's
 #    resolution: an app with another crate that needs a newer patch of the
 #    pinned crate cannot resolve at all.
-# 2. Cargo.lock holds exactly one version each of progenitor, progenitor-impl
-#    (which writes the code) and progenitor-client, all equal to the pin: the
+# 2. Cargo.lock holds exactly one version each of progenitor-impl (which
+#    writes the code) and progenitor-client, both equal to the pin: the
 #    generated code that the snapshot shows is the one its runtime expects.
 # 3. Resolution: a throwaway app in a temporary directory depends on kataven
 #    by path and on newer patch releases of the crates kataven used to pin
@@ -30,7 +30,7 @@ echo "== exact requirements (only the progenitor pair may have one)"
 cargo metadata --no-deps --format-version 1 --offline >"$work/workspace.json"
 python3 - "$work/workspace.json" <<'EOF'
 import json, sys
-ALLOWED = {("kataven", "progenitor"), ("kataven", "progenitor-client")}
+ALLOWED = {("kataven", "progenitor-impl"), ("kataven", "progenitor-client")}
 packages = json.load(open(sys.argv[1]))["packages"]
 exact = [
     (package["name"], dep["name"], dep["kind"] or "normal", dep["req"])
@@ -46,8 +46,8 @@ if bad:
              + ", ".join(f"{dep} in {name}" for name, dep, _, _ in bad))
 pins = {req.lstrip("= ") for name, dep, _, req in exact if (name, dep) in ALLOWED}
 if len(pins) != 1 or len(exact) != len(ALLOWED):
-    sys.exit(f"error: progenitor and progenitor-client must both be pinned to one version, found {exact}")
-print(f"ok: only the progenitor pair, both ={pins.pop()}")
+    sys.exit(f"error: progenitor-impl and progenitor-client must both be pinned to one version, found {exact}")
+print(f"ok: only the progenitor pair (generator and runtime), both ={pins.pop()}")
 EOF
 
 echo "== progenitor versions in Cargo.lock"
@@ -55,11 +55,11 @@ python3 - "$work/workspace.json" <<'EOF'
 import json, sys, tomllib
 packages = json.load(open(sys.argv[1]))["packages"]
 kataven = next(p for p in packages if p["name"] == "kataven")
-pin = next(d["req"].lstrip("= ") for d in kataven["dependencies"] if d["name"] == "progenitor")
+pin = next(d["req"].lstrip("= ") for d in kataven["dependencies"] if d["name"] == "progenitor-impl")
 with open("Cargo.lock", "rb") as lock:
     locked = tomllib.load(lock)["package"]
 problems = []
-for crate in ("progenitor", "progenitor-impl", "progenitor-client"):
+for crate in ("progenitor-impl", "progenitor-client"):
     versions = sorted(p["version"] for p in locked if p["name"] == crate)
     print(f"  {crate}: {', '.join(versions) or 'absent'}")
     if versions != [pin]:
@@ -67,7 +67,7 @@ for crate in ("progenitor", "progenitor-impl", "progenitor-client"):
 if problems:
     sys.exit("error: the generator and its runtime differ from the pin: " + "; ".join(problems)
              + " (bump the two pins in Cargo.toml together; see CONTRIBUTING.md)")
-print(f"ok: all three at {pin}")
+print(f"ok: both at {pin}")
 EOF
 
 echo "== an app that needs newer patches of syn, prettyplease and openapiv3 resolves"
