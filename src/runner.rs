@@ -14,7 +14,7 @@ use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result, ShownOnce};
-use crate::http::{Answer, BodyProblem, Bound, Reply, ReplySlot, Transport};
+use crate::http::{Answer, BodyProblem, Bound, Reply, Transport};
 use crate::raw;
 
 /// What a generated method returns.
@@ -53,19 +53,17 @@ impl Operation {
 /// One call of a generated method, under the SDK's rules.
 pub(crate) struct Call<'c> {
     operation: &'c Operation,
+    /// A copy of the client whose transport keeps this call's reply.
     raw: raw::Client,
-    reply: ReplySlot,
 }
 
 impl<'c> Call<'c> {
     /// A call of `operation` on (a per-call copy of) `raw`.
     pub(crate) fn new(raw: &raw::Client, operation: &'c Operation) -> Self {
-        let reply = ReplySlot::default();
-        let transport = raw.inner().for_call(operation.repeatable, reply.clone());
+        let transport = raw.inner().for_call(operation.repeatable);
         Call {
             operation,
             raw: raw::Client::new_with_client(raw.baseurl(), raw.client().clone(), transport),
-            reply,
         }
     }
 
@@ -87,7 +85,7 @@ impl<'c> Call<'c> {
         F: Future<Output = Generated<T>>,
     {
         let result = generated.await;
-        let Some(reply) = self.reply.take() else {
+        let Some(reply) = self.transport().take_reply() else {
             // The hook never ran: the request could not even be built.
             return result
                 .map(ResponseValue::into_inner)
@@ -126,7 +124,7 @@ impl<'c> Call<'c> {
         F: Future<Output = Generated<T>>,
     {
         let result = generated.await;
-        let Some(reply) = self.reply.take() else {
+        let Some(reply) = self.transport().take_reply() else {
             return result
                 .map(|value| value.status().as_u16())
                 .map_err(before_sending);

@@ -18,7 +18,7 @@ mod settings;
 pub(crate) use body::BodyProblem;
 pub(crate) use hooks::Shared;
 pub use hooks::Transport;
-pub(crate) use reply::{Answer, Bound, Reply, ReplySlot};
+pub(crate) use reply::{Answer, Bound, Reply};
 pub(crate) use settings::{Backoff, DEFAULT_CONNECT_TIMEOUT, MAX_ERROR_BODY, Settings, saturate};
 
 /// The error and its causes in one line, e.g. `error sending request for url

@@ -9,7 +9,7 @@
 //! hook writes one [`Reply`] when the call is over, and the call runner reads
 //! it once. Nothing else is shared between the two.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -69,8 +69,17 @@ impl std::fmt::Display for Bound {
 }
 
 /// Where the hook leaves the [`Reply`] of one call: written once, read once.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ReplySlot(Arc<Mutex<Option<Reply>>>);
+/// It lives in the call's own copy of the transport (no allocation of its
+/// own); a clone is a new, empty slot, as a clone of a call's client is not
+/// that call.
+#[derive(Debug, Default)]
+pub(crate) struct ReplySlot(Mutex<Option<Reply>>);
+
+impl Clone for ReplySlot {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
 
 impl ReplySlot {
     pub(crate) fn put(&self, reply: Reply) {

@@ -150,15 +150,8 @@ impl From<types::DataCreatedWidgetKey> for CreatedWidgetKey {
 
 /// The spec says `format: uuid`, so the generated id is a `Uuid`.
 impl FromGenerated<uuid::Uuid> for WidgetKeyId {
-    /// The Hub's lowercase hyphenated form, encoded into a stack buffer
-    /// rather than through `fmt` (`to_string()`): ~80 fewer instructions per
-    /// listed key (benches/sdk_vs_raw.rs under callgrind).
     fn from_generated(id: uuid::Uuid) -> Self {
-        WidgetKeyId::from(
-            id.hyphenated()
-                .encode_lower(&mut uuid::Uuid::encode_buffer())
-                .to_owned(),
-        )
+        WidgetKeyId::from_uuid(id)
     }
 }
 
