@@ -105,7 +105,7 @@ impl fmt::Display for Miss {
             ),
             Miss::PortNotCovered { port, allowed } => write!(
                 f,
-                "port {port} is not covered: the entry allows port {allowed} only (write host:{port} or host:* to allow it)"
+                "port {port} is not covered: the entry allows port {allowed} only"
             ),
         }
     }

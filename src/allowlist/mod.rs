@@ -469,10 +469,13 @@ pub fn allows<S: AsRef<str>>(allowlist: &[S], origin: &str) -> bool {
 /// Splits `host[:port]`, where host may be a bracketed IPv6 literal.
 fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
     if let Some(after_bracket) = rest.strip_prefix('[') {
-        let Some((inner, tail)) = after_bracket.split_once(']') else {
+        let Some(end) = after_bracket.find(']') else {
             return Err("its IPv6 address has no closing `]`".to_string());
         };
-        let host = &rest[..inner.len() + 2];
+        // `[` and `]` are one byte each: the host runs up to and with `]`.
+        let Some((host, tail)) = rest.split_at_checked(end.saturating_add(2)) else {
+            return Err("its IPv6 address has no closing `]`".to_string());
+        };
         return match tail {
             "" => Ok((host, None)),
             _ => match tail.strip_prefix(':') {
