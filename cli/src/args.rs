@@ -1,5 +1,9 @@
 //! The command line, as clap (derive) reads it.
 
+// The doc comments below are clap's help text, shown as written: plain
+// URLs and `[[widget_key]]` are meant literally, not as rustdoc links.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -29,7 +33,7 @@ pub struct Global {
     /// The Hub's address (default: KATAVEN_BASE_URL, else https://api.kataven.ai).
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
-    /// `table` for people, `json` for scripts (one document per command).
+    /// table for people, json for scripts (one document per command).
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub output: Format,
     /// The longest a Hub call may take, retries included: 30, 30s, 500ms, 2m.

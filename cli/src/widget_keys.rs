@@ -182,7 +182,21 @@ async fn create(client: &Client, out: &Out, args: CreateArgs) -> Result<Status, 
                 .map(|replaced| (file.path().display().to_string(), replaced)),
         ),
     };
-    print_created(out, &created, saved.as_ref().and_then(|s| s.as_ref().ok()))?;
+    let printed = print_created(out, &created, saved.as_ref().and_then(|s| s.as_ref().ok()));
+    if let Err(err) = printed {
+        // The key is shown once: if stdout cannot take it, stderr does.
+        let saved_note = match &saved {
+            Some(Ok((path, _))) => format!("it is saved in {path}"),
+            _ => "store it now, the Hub will not show it again".to_string(),
+        };
+        return Err(CliError::WithNotes(
+            Box::new(err),
+            vec![format!(
+                "the new key is {}: {saved_note}",
+                created.public_key
+            )],
+        ));
+    }
     match saved {
         Some(Err(err)) => Err(CliError::WithNotes(
             Box::new(err),
