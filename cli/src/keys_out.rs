@@ -21,8 +21,18 @@ pub struct KeysFile {
 }
 
 impl KeysFile {
-    /// Reads `path`; a missing file is an empty one.
+    /// Reads `path`; a missing file is an empty one, but its directory must
+    /// exist.
     pub fn load(path: &Path) -> Result<Self, CliError> {
+        if let Some(dir) = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir())
+        {
+            return Err(CliError::msg(format!(
+                "the keys file's directory {} does not exist; nothing was sent",
+                dir.display()
+            )));
+        }
         let keys = match fs::read(path) {
             Err(err) if err.kind() == io::ErrorKind::NotFound => Map::new(),
             Err(err) => {

@@ -179,27 +179,41 @@ fn stdout_error(err: io::Error) -> CliError {
 /// Columns aligned on the widest cell, two spaces apart; the last column is
 /// not padded. Hand-written: a table crate would bring more than this needs.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+    // Names and entries come from the Hub: no control character (a terminal
+    // escape) reaches the terminal.
+    let clean = |cell: &str| -> String {
+        cell.chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect()
+    };
+    let lines: Vec<Vec<String>> = std::iter::once(headers.iter().map(|h| clean(h)).collect())
+        .chain(
+            rows.iter()
+                .map(|row| row.iter().map(|cell| clean(cell)).collect()),
+        )
+        .collect();
+    let mut widths: Vec<usize> = Vec::new();
+    for line in &lines {
+        for (i, cell) in line.iter().enumerate() {
+            let count = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(width) => *width = (*width).max(count),
+                None => widths.push(count),
+            }
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = headers.iter().map(|h| (*h).to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
-        let mut line = String::new();
-        let last = row.len().saturating_sub(1);
-        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
-            if i == last {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
+    for line in &lines {
+        let mut text = String::new();
+        let last = line.len().saturating_sub(1);
+        for (i, (cell, width)) in line.iter().zip(&widths).enumerate() {
+            text.push_str(cell);
+            if i != last {
                 let pad = width.saturating_sub(cell.chars().count()).saturating_add(2);
-                line.extend(std::iter::repeat_n(' ', pad));
+                text.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        out.push_str(line.trim_end());
+        out.push_str(text.trim_end());
         out.push('\n');
     }
     out
@@ -234,6 +248,15 @@ mod tests {
         assert_eq!(
             table(&["A", "B", "C"], &rows),
             "A    B           C\na    long value  x\nbbb  v\n"
+        );
+    }
+
+    #[test]
+    fn table_cells_lose_control_characters() {
+        let rows = vec![vec!["a\u{1b}[31mred".to_string(), "b".to_string()]];
+        assert_eq!(
+            table(&["A", "B"], &rows),
+            "A          B\na\u{FFFD}[31mred  b\n"
         );
     }
 

@@ -609,6 +609,15 @@ fn create_prints_the_key_once_and_merges_it_into_the_keys_file() {
     let run = hub.run(&["widget-keys", "create", "x", "--keys-out", &bad]);
     assert_eq!(run.code, 1, "{run:#?}");
     assert!(run.stderr.contains("is not a JSON object"), "{run:#?}");
+    let run = hub.run(&[
+        "widget-keys",
+        "create",
+        "x",
+        "--keys-out",
+        "no/such/dir/keys.json",
+    ]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stderr.contains("does not exist"), "{run:#?}");
     assert_eq!(hub.hub.requests(), []);
 }
 
