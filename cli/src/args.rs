@@ -200,6 +200,7 @@ pub struct MockHubArgs {
 }
 
 /// `30`, `30s`, `500ms`, `2m`: a whole or decimal number of seconds by default.
+/// Hand-written: four suffixes do not need a duration-parsing crate.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {

@@ -112,6 +112,15 @@ impl fmt::Display for Miss {
 }
 
 /// One entry of a list that did not let the origin in, and why.
+///
+/// ```
+/// use kataven::allowlist::{explain, Explanation};
+///
+/// if let Explanation::Denied { misses } = explain(&["acme.com:8443"], "https://acme.com") {
+///     let miss = &misses[0];
+///     assert_eq!((miss.index, miss.entry.as_str(), miss.miss.code()), (0, "acme.com:8443", "port"));
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EntryMiss {

@@ -6,6 +6,12 @@ use std::fmt;
 use super::{AllowlistEntry, AllowlistError};
 
 /// One entry of a linted list: as given, and normalised or refused.
+///
+/// ```
+/// let report = kataven::allowlist::lint(&["ACME.com", "acme..com"]);
+/// assert_eq!(report.entries[0].parsed.as_ref().map(|e| e.to_string()), Ok("acme.com".to_string()));
+/// assert!(report.entries[1].parsed.is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LintedEntry {
@@ -141,6 +147,13 @@ impl fmt::Display for Warning {
 }
 
 /// A linted allowlist: built by [`lint`].
+///
+/// ```
+/// let report = kataven::allowlist::lint(&["acme.com", "*.acme.com", "www.acme.com"]);
+/// assert_eq!(report.entries.len(), 3);
+/// assert_eq!(report.errors().count(), 0);
+/// assert_eq!(report.warnings.len(), 1); // www.acme.com is covered by *.acme.com
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LintReport {
