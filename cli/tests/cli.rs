@@ -927,32 +927,62 @@ fn allowlist_lint_reports_entries_errors_and_warnings() {
 
 #[test]
 fn a_closed_stdout_ends_quietly() {
+    // A reader that takes one line and goes away, as `| head -1` does. The
+    // output is larger than a pipe's buffer, so the writer must hit the
+    // closed pipe.
+    let entries: Vec<String> = (0..3000).map(|i| format!("host{i}.acme.com")).collect();
+    let mut child = kataven_bin()
+        .args(["allowlist", "lint"])
+        .args(&entries)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("ENTRY"), "{first}");
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+
+    // The same for a Hub command whose answer comes after the pipe closed.
     let hub = Hub::start();
-    for i in 0..50 {
-        hub.create(&format!("key {i}"), &["acme.com"]);
-    }
+    hub.create("a key", &["acme.com"]);
     let mut child = hub
         .command(&["widget-keys", "list"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Close the read end before the list has come back.
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
 
+/// Kills the child when the test ends, even when it fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn mock_hub_serves_until_stopped() {
-    let mut child = kataven_bin()
-        .args(["mock-hub", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = KillOnDrop(
+        kataven_bin()
+            .args(["mock-hub", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let mut env = Vec::new();
     for _ in 0..2 {
         let line = lines.next().unwrap().unwrap();
@@ -978,8 +1008,16 @@ fn mock_hub_serves_until_stopped() {
             .envs(env),
     );
     assert_eq!(run.json()[0]["name"], "tried");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SIGTERM (not the SIGKILL of the guard) stops it cleanly.
+    #[cfg(unix)]
+    {
+        let stopped = Command::new("kill")
+            .arg(child.0.id().to_string())
+            .status()
+            .unwrap();
+        assert!(stopped.success());
+        assert_eq!(child.0.wait().unwrap().code(), Some(0));
+    }
 }
 
 #[test]
