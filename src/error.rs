@@ -9,7 +9,9 @@ use std::time::Duration;
 /// A `Result` whose error is [`kataven::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong in a call, in one type.
+/// Everything that can go wrong in a call, in one type. It is kept under
+/// 128 bytes, so that `Result<T, kataven::Error>` in your code does not trip
+/// clippy's `result_large_err`.
 ///
 /// Match on the variant, or use the helpers ([`status`](Error::status),
 /// [`is_not_found`](Error::is_not_found), [`retry_after`](Error::retry_after),
@@ -49,7 +51,7 @@ pub enum Error {
         /// How many requests were made in all.
         attempts: u32,
         /// The Hub's id for the request (`x-request-id`), to quote to support.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// What this status means for this operation, when the SDK knows
         /// (e.g. for a 404 on an id).
         hint: Option<&'static str>,
@@ -94,19 +96,17 @@ pub enum Error {
         operation: &'static str,
         /// The HTTP status of the response.
         status: u16,
-        /// What went wrong with the body.
+        /// What went wrong with the body, and what it means (e.g. that the
+        /// key was created and how to find it).
         problem: String,
         /// The raw body, or what arrived of it (bounded in size, lossily UTF-8).
         body: String,
         /// A value the Hub shows only once that the body still held: store it.
         shown_once: Option<ShownOnce>,
-        /// What the caller should know, when nothing could be recovered
-        /// (e.g. that the key was created and how to find it).
-        note: Option<&'static str>,
         /// How many requests were made in all.
         attempts: u32,
         /// The Hub's id for the request (`x-request-id`).
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
     },
 }
 
@@ -124,12 +124,15 @@ pub enum Error {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ShownOnce {
     field: &'static str,
-    value: String,
+    value: Box<str>,
 }
 
 impl ShownOnce {
     pub(crate) fn new(field: &'static str, value: String) -> Self {
-        Self { field, value }
+        Self {
+            field,
+            value: value.into_boxed_str(),
+        }
     }
 
     /// The response field it came from, e.g. `public_key`.
@@ -258,7 +261,7 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
-fn request_id_note(f: &mut fmt::Formatter<'_>, request_id: &Option<String>) -> fmt::Result {
+fn request_id_note(f: &mut fmt::Formatter<'_>, request_id: &Option<Box<str>>) -> fmt::Result {
     match request_id {
         Some(id) => write!(f, " [request id {}]", one_line(id, 100)),
         None => Ok(()),
@@ -327,7 +330,6 @@ impl fmt::Display for Error {
                 status,
                 problem,
                 shown_once,
-                note,
                 attempts,
                 request_id,
                 ..
@@ -344,8 +346,6 @@ impl fmt::Display for Error {
                         once.field,
                         one_line(&once.value, 200)
                     )?;
-                } else if let Some(note) = note {
-                    write!(f, "; {note}")?;
                 }
                 f.write_str(&attempts_note(*attempts))?;
                 request_id_note(f, request_id)
@@ -363,5 +363,14 @@ impl std::error::Error for Error {
             } => Some(source.as_ref()),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Small enough for clippy's `result_large_err` (128 bytes) in users' code.
+    #[test]
+    fn the_error_stays_small() {
+        assert!(std::mem::size_of::<super::Error>() < 128);
     }
 }

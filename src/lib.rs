@@ -58,11 +58,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `Error` is ~150 bytes (the Hub's message, the body, the request id, the
-// key a failed create still held). It travels only on the failure path of a
-// network call, where moving it costs nothing measurable; boxing its
-// variants would make every user's `match` harder to write.
-#![allow(clippy::result_large_err)]
 
 // Leaves first: the rest of the crate builds on them, never the reverse.
 mod account;

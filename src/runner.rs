@@ -260,6 +260,11 @@ impl<'c> Call<'c> {
                  the error carries it (Error::shown_once); store it"
             );
         }
+        // With nothing recovered, say what the loss means (the key exists).
+        let problem = match (&shown_once, self.operation.lost_body) {
+            (None, Some(note)) => format!("{problem}; {note}"),
+            _ => problem,
+        };
         let text = String::from_utf8_lossy(&answer.body);
         let kept: String = text.chars().take(crate::http::MAX_ERROR_BODY).collect();
         Error::Decode {
@@ -267,19 +272,15 @@ impl<'c> Call<'c> {
             status: answer.status,
             problem: self.transport().scrub(problem),
             body: self.transport().scrub(kept),
-            note: match shown_once {
-                Some(_) => None,
-                None => self.operation.lost_body,
-            },
             shown_once,
             attempts,
             request_id: self.request_id(answer),
         }
     }
 
-    fn request_id(&self, answer: &Answer) -> Option<String> {
+    fn request_id(&self, answer: &Answer) -> Option<Box<str>> {
         let id = answer.request_id.as_ref()?.to_str().ok()?;
-        Some(self.transport().scrub(id.to_string()))
+        Some(self.transport().scrub(id.to_string()).into_boxed_str())
     }
 }
 

@@ -6,9 +6,26 @@ use kataven::mock::{Fault, MockHub};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
-/// A syntactically valid host: 1 to 4 labels of letters and digits.
+/// A syntactically valid domain name: 1 to 4 labels of letters and digits,
+/// the last one starting with a letter (a last label that is a number makes
+/// the host an IPv4 address, which has its own property below).
 fn host() -> impl Strategy<Value = String> {
-    proptest::collection::vec("[a-z0-9]{1,12}", 1..5).prop_map(|labels| labels.join("."))
+    (
+        proptest::collection::vec("[a-z0-9]{1,12}", 0..4),
+        "[a-z][a-z0-9]{0,11}",
+    )
+        .prop_map(|(mut labels, last)| {
+            labels.push(last);
+            labels.join(".")
+        })
+}
+
+/// A domain a `*.` wildcard may cover: not a public suffix such as `com` or
+/// `co.uk` (the parser refuses those; its unit tests say which).
+fn wildcard_domain() -> impl Strategy<Value = String> {
+    host().prop_filter("a public suffix", |domain| {
+        AllowlistEntry::parse(&format!("*.{domain}")).is_ok()
+    })
 }
 
 /// Strings that look like allowlist entries, valid or not.
@@ -52,7 +69,7 @@ proptest! {
     }
 
     #[test]
-    fn a_wildcard_never_matches_its_own_domain(domain in host(), scheme in "https?", port in proptest::option::of(1u16..)) {
+    fn a_wildcard_never_matches_its_own_domain(domain in wildcard_domain(), scheme in "https?", port in proptest::option::of(1u16..)) {
         let entry = AllowlistEntry::parse(&format!("*.{domain}")).unwrap();
         let origin = match port {
             Some(p) => format!("{scheme}://{domain}:{p}"),
@@ -73,6 +90,18 @@ proptest! {
         prop_assert!(entry.matches(&https));
         prop_assert!(entry.matches(&http));
         prop_assert_eq!(entry.matches(&with_port), port == 443);
+    }
+
+    #[test]
+    fn a_host_of_numbers_is_valid_only_as_a_dotted_quad(numbers in proptest::collection::vec(0u16..1000, 1..6)) {
+        let host = numbers.iter().map(u16::to_string).collect::<Vec<_>>().join(".");
+        let dotted_quad = numbers.len() == 4 && numbers.iter().all(|&n| n <= 255);
+        let entry = AllowlistEntry::parse(&host);
+        prop_assert_eq!(entry.is_ok(), dotted_quad, "{}", host);
+        if let Ok(entry) = entry {
+            let origin = format!("http://{host}");
+            prop_assert!(entry.matches(&origin));
+        }
     }
 }
 

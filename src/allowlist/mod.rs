@@ -1,24 +1,41 @@
-//! Domain allowlist entries: parse and validate them, and check an origin
-//! against them.
+//! Domain allowlist entries: parse and validate them, check an origin
+//! against them, explain a match or a miss, and lint a whole list.
 //!
 //! The Hub checks a page's `Origin` (or `Referer`) against a widget key's
 //! allowlist before it serves the widget. Its documentation names the forms
 //! `acme.com`, `*.acme.com`, `localhost:*` and full origins such as
-//! `https://acme.com`, but not every rule. This module is **the SDK's reading**
-//! of those rules (written down in `hub-api.md`), used to refuse malformed
-//! entries before a request is sent and to let you test an origin locally:
+//! `https://acme.com`, but not every rule. This module is **the SDK's
+//! reading** of those rules, used to refuse malformed entries before a
+//! request is sent and to let you test an origin locally:
 //!
 //! - a bare host (`acme.com`) matches that host on any scheme, on the
 //!   scheme's default port (443 for https, 80 for http);
 //! - `*.acme.com` matches proper subdomains of `acme.com` only, never
-//!   `acme.com` itself;
+//!   `acme.com` itself (the apex);
 //! - `host:*` matches the host on any port, and `host:8080` on that port;
 //! - an origin entry (`https://acme.com`, `http://localhost:3000`) matches
-//!   exactly that origin.
+//!   exactly that origin (`https://acme.com:443` is the same entry as
+//!   `https://acme.com`).
 //!
-//! Entries with a path, query, fragment, user info, spaces, an inner `*` or
-//! an empty label are malformed. Hosts are compared case-insensitively and
-//! entries are normalised to lowercase.
+//! What an entry may be:
+//!
+//! - hosts are compared case-insensitively and entries are normalised to
+//!   lowercase; internationalised names are written in punycode;
+//! - a host whose last label is a number is an IPv4 address and must be a
+//!   valid dotted quad (`127.0.0.1`; not `999.1.1.1`, `1.2.3` or
+//!   `01.2.3.4`), as browsers send it; an IPv6 address is bracketed and
+//!   must be valid (`[::1]`; not `[:::]`), and is normalised to its
+//!   canonical text (`[0:0::1]` becomes `[::1]`);
+//! - a `*.` wildcard covers the subdomains of a domain name, never of an IP
+//!   address nor of a **public suffix**: `*.com` and `*.co.uk` are refused
+//!   (they would let every site under `.com` or `.co.uk` load the widget),
+//!   `*.acme.co.uk` is accepted. Public suffixes are those the [Public
+//!   Suffix List](https://publicsuffix.org)'s ICANN section names;
+//!   wildcards over its *private* section (`*.vercel.app`, `*.github.io`:
+//!   hosting suffixes anyone can sign up under) are accepted but [`lint`]
+//!   warns about them;
+//! - entries with a path, query, fragment, user info, spaces, an inner `*`
+//!   or an empty label are malformed.
 //!
 //! ```
 //! use kataven::allowlist::AllowlistEntry;
@@ -29,11 +46,24 @@
 //!
 //! let err = AllowlistEntry::parse("acme.com/pricing").unwrap_err();
 //! assert!(err.to_string().contains("path"));
+//! assert!(AllowlistEntry::parse("*.co.uk").is_err());
 //! # Ok::<(), kataven::allowlist::AllowlistError>(())
 //! ```
+//!
+//! [`explain`] says which entry lets an origin in, or why none does;
+//! [`lint`] reports what is legal but probably wrong in a list.
+
+mod explain;
+mod host;
+mod lint;
 
 use std::fmt;
 use std::str::FromStr;
+
+pub use explain::{EntryMiss, Explanation, Miss, explain};
+pub use lint::{LintReport, LintedEntry, Warning, lint};
+
+use host::{Host, SuffixSection};
 
 /// One validated, normalised allowlist entry.
 ///
@@ -59,6 +89,8 @@ enum Scheme {
 }
 
 impl Scheme {
+    const BOTH: [Scheme; 2] = [Scheme::Http, Scheme::Https];
+
     fn default_port(self) -> u16 {
         match self {
             Scheme::Http => 80,
@@ -76,8 +108,8 @@ impl Scheme {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum HostPattern {
     /// `acme.com`, `localhost`, `127.0.0.1`, `[::1]`.
-    Exact(String),
-    /// `*.acme.com`: the part after `*.`.
+    Exact(Host),
+    /// `*.acme.com`: the domain name after `*.`.
     Subdomains(String),
 }
 
@@ -87,6 +119,17 @@ enum PortPattern {
     Default,
     Any,
     Exact(u16),
+}
+
+impl PortPattern {
+    /// The one port this pattern allows under `scheme`, or `None` for any.
+    fn port_for(self, scheme: Scheme) -> Option<u16> {
+        match self {
+            PortPattern::Default => Some(scheme.default_port()),
+            PortPattern::Exact(port) => Some(port),
+            PortPattern::Any => None,
+        }
+    }
 }
 
 /// Why an allowlist entry is malformed.
@@ -144,7 +187,10 @@ impl AllowlistEntry {
     /// use kataven::allowlist::AllowlistEntry;
     ///
     /// assert_eq!(AllowlistEntry::parse("HTTPS://Acme.COM")?.to_string(), "https://acme.com");
+    /// assert_eq!(AllowlistEntry::parse("[0:0::1]:3000")?.to_string(), "[::1]:3000");
     /// assert!(AllowlistEntry::parse("https://acme.com/").is_err());
+    /// assert!(AllowlistEntry::parse("*.com").is_err());
+    /// assert!(AllowlistEntry::parse("999.1.1.1").is_err());
     /// # Ok::<(), kataven::allowlist::AllowlistError>(())
     /// ```
     pub fn parse(entry: &str) -> Result<Self, AllowlistError> {
@@ -177,6 +223,11 @@ impl AllowlistEntry {
             ));
         }
 
+        const IP_WILDCARD: &str =
+            "a `*.` wildcard covers the subdomains of a domain name, not of an IP address";
+        if rest.starts_with("*.[") {
+            return Err(err(IP_WILDCARD));
+        }
         let (host, port) = split_host_port(rest).map_err(|problem| err(&problem))?;
         let port = match port {
             None => PortPattern::Default,
@@ -191,24 +242,40 @@ impl AllowlistEntry {
             if parent.contains('*') {
                 return Err(err("a `*` may only stand first, as in *.acme.com"));
             }
-            HostPattern::Subdomains(validate_host(parent).map_err(|p| err(&p))?)
+            match Host::parse(parent).map_err(|p| err(&p))? {
+                Host::Name(name) => {
+                    if host::public_suffix_section(&name) == Some(SuffixSection::Icann) {
+                        return Err(err(&format!(
+                            "`{name}` is a public suffix (anyone can register a domain under it), so `*.{name}` would let every such site load the widget; name your own domain, as in *.acme.{name}"
+                        )));
+                    }
+                    HostPattern::Subdomains(name)
+                }
+                Host::V4(_) | Host::V6(_) => return Err(err(IP_WILDCARD)),
+            }
         } else if host.contains('*') {
             return Err(err("a `*` may only stand first, as in *.acme.com"));
         } else {
-            HostPattern::Exact(validate_host(host).map_err(|p| err(&p))?)
+            HostPattern::Exact(Host::parse(host).map_err(|p| err(&p))?)
         };
 
-        if scheme.is_some() {
-            if matches!(host, HostPattern::Subdomains(_)) {
-                return Err(err(
-                    "an origin entry names one exact origin; use *.acme.com without a scheme for subdomains",
-                ));
-            }
-            if port == PortPattern::Any {
+        let port = match (scheme, port) {
+            (Some(_), PortPattern::Any) => {
                 return Err(err(
                     "an origin entry names one exact port; use host:* without a scheme for any port",
                 ));
             }
+            // An origin never carries its scheme's default port: browsers
+            // drop it, so `https://acme.com:443` is `https://acme.com`.
+            (Some(scheme), PortPattern::Exact(port)) if port == scheme.default_port() => {
+                PortPattern::Default
+            }
+            (_, port) => port,
+        };
+        if scheme.is_some() && matches!(host, HostPattern::Subdomains(_)) {
+            return Err(err(
+                "an origin entry names one exact origin; use *.acme.com without a scheme for subdomains",
+            ));
         }
         Ok(Self { scheme, host, port })
     }
@@ -228,26 +295,138 @@ impl AllowlistEntry {
     /// # Ok::<(), kataven::allowlist::AllowlistError>(())
     /// ```
     pub fn matches(&self, origin: &str) -> bool {
-        let Some(origin) = Origin::parse(origin) else {
-            return false;
-        };
-        if self.scheme.is_some_and(|scheme| scheme != origin.scheme) {
-            return false;
+        self.explain(origin).is_ok()
+    }
+
+    /// Whether this entry lets `origin` in, and if not, why: `Ok(())` when
+    /// it matches, else the [`Miss`] that decided. The host is judged
+    /// first, then the scheme, then the port.
+    ///
+    /// ```
+    /// use kataven::allowlist::{AllowlistEntry, Miss};
+    ///
+    /// let entry = AllowlistEntry::parse("*.acme.com")?;
+    /// assert_eq!(entry.explain("https://shop.acme.com"), Ok(()));
+    /// assert!(matches!(entry.explain("https://acme.com"), Err(Miss::ApexNotCovered { .. })));
+    /// let miss = entry.explain("https://shop.acme.com:8443").unwrap_err();
+    /// assert_eq!(miss, Miss::PortNotCovered { port: 8443, allowed: 443 });
+    /// println!("{miss}"); // port 8443 is not covered: the entry allows port 443 only
+    /// # Ok::<(), kataven::allowlist::AllowlistError>(())
+    /// ```
+    pub fn explain(&self, origin: &str) -> Result<(), Miss> {
+        let origin = Origin::parse(origin).map_err(|problem| Miss::InvalidOrigin { problem })?;
+        match &self.host {
+            HostPattern::Exact(host) if origin.host == *host => {}
+            HostPattern::Subdomains(parent) if origin.host.is_subdomain_of(parent) => {}
+            HostPattern::Subdomains(parent) if matches!(&origin.host, Host::Name(name) if name == parent) =>
+            {
+                return Err(Miss::ApexNotCovered {
+                    apex: parent.clone(),
+                });
+            }
+            pattern => {
+                return Err(Miss::HostDiffers {
+                    host: origin.host.to_string(),
+                    expected: match pattern {
+                        HostPattern::Exact(host) => host.to_string(),
+                        HostPattern::Subdomains(parent) => format!("a subdomain of {parent}"),
+                    },
+                });
+            }
         }
-        let host_ok = match &self.host {
-            HostPattern::Exact(host) => origin.host == *host,
-            HostPattern::Subdomains(parent) => origin
-                .host
-                .strip_suffix(parent.as_str())
-                .and_then(|head| head.strip_suffix('.'))
-                .is_some_and(|label| !label.is_empty()),
+        if let Some(scheme) = self.scheme.filter(|&scheme| scheme != origin.scheme) {
+            return Err(Miss::SchemeDiffers {
+                allowed: scheme.as_str().to_string(),
+                origin: origin.scheme.as_str().to_string(),
+            });
+        }
+        match self.port.port_for(origin.scheme) {
+            Some(allowed) if allowed != origin.port => Err(Miss::PortNotCovered {
+                port: origin.port,
+                allowed,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether every origin that `other` lets in, this entry lets in too
+    /// (so `other` adds nothing next to it). An entry covers itself.
+    ///
+    /// ```
+    /// use kataven::allowlist::AllowlistEntry;
+    ///
+    /// let wildcard = AllowlistEntry::parse("*.acme.com")?;
+    /// assert!(wildcard.covers(&"shop.acme.com".parse()?));
+    /// assert!(wildcard.covers(&"https://shop.acme.com".parse()?));
+    /// assert!(!wildcard.covers(&"acme.com".parse()?));
+    /// assert!(!wildcard.covers(&"shop.acme.com:8080".parse()?));
+    /// # Ok::<(), kataven::allowlist::AllowlistError>(())
+    /// ```
+    pub fn covers(&self, other: &AllowlistEntry) -> bool {
+        let hosts = match (&self.host, &other.host) {
+            (HostPattern::Exact(mine), HostPattern::Exact(theirs)) => mine == theirs,
+            (HostPattern::Subdomains(mine), HostPattern::Exact(theirs)) => {
+                theirs.is_subdomain_of(mine)
+            }
+            (HostPattern::Subdomains(mine), HostPattern::Subdomains(theirs)) => {
+                mine == theirs || host::is_proper_subdomain(theirs, mine)
+            }
+            (HostPattern::Exact(_), HostPattern::Subdomains(_)) => false,
         };
-        let port_ok = match self.port {
-            PortPattern::Any => true,
-            PortPattern::Exact(port) => origin.port == port,
-            PortPattern::Default => origin.port == origin.scheme.default_port(),
+        let schemes: &[Scheme] = match &other.scheme {
+            Some(scheme) => std::slice::from_ref(scheme),
+            None => &Scheme::BOTH,
         };
-        host_ok && port_ok
+        hosts
+            && schemes.iter().all(|&scheme| {
+                self.scheme.is_none_or(|mine| mine == scheme)
+                    && match (self.port.port_for(scheme), other.port.port_for(scheme)) {
+                        (None, _) => true,
+                        (Some(mine), Some(theirs)) => mine == theirs,
+                        (Some(_), None) => false,
+                    }
+            })
+    }
+
+    /// Whether the entry lets in a page served from the visitor's own
+    /// machine: `localhost` (or a subdomain of it), `127.0.0.0/8`, `[::1]`.
+    ///
+    /// ```
+    /// use kataven::allowlist::AllowlistEntry;
+    ///
+    /// assert!(AllowlistEntry::parse("localhost:*")?.is_loopback());
+    /// assert!(AllowlistEntry::parse("http://127.0.0.1:3000")?.is_loopback());
+    /// assert!(!AllowlistEntry::parse("acme.com")?.is_loopback());
+    /// # Ok::<(), kataven::allowlist::AllowlistError>(())
+    /// ```
+    pub fn is_loopback(&self) -> bool {
+        match &self.host {
+            HostPattern::Exact(host) => host.is_loopback(),
+            HostPattern::Subdomains(parent) => host::is_localhost(parent),
+        }
+    }
+
+    /// For a wildcard whose domain is a suffix in the Public Suffix List's
+    /// *private* section (`*.vercel.app`, `*.github.io`: hosting platforms
+    /// where anyone can get a subdomain), that suffix.
+    ///
+    /// ```
+    /// use kataven::allowlist::AllowlistEntry;
+    ///
+    /// assert_eq!(AllowlistEntry::parse("*.github.io")?.private_suffix(), Some("github.io"));
+    /// assert_eq!(AllowlistEntry::parse("*.acme.github.io")?.private_suffix(), None);
+    /// assert_eq!(AllowlistEntry::parse("*.acme.com")?.private_suffix(), None);
+    /// # Ok::<(), kataven::allowlist::AllowlistError>(())
+    /// ```
+    pub fn private_suffix(&self) -> Option<&str> {
+        match &self.host {
+            HostPattern::Subdomains(parent)
+                if host::public_suffix_section(parent) == Some(SuffixSection::Private) =>
+            {
+                Some(parent)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -264,7 +443,7 @@ impl fmt::Display for AllowlistEntry {
             write!(f, "{}://", scheme.as_str())?;
         }
         match &self.host {
-            HostPattern::Exact(host) => f.write_str(host)?,
+            HostPattern::Exact(host) => write!(f, "{host}")?,
             HostPattern::Subdomains(parent) => write!(f, "*.{parent}")?,
         }
         match self.port {
@@ -277,16 +456,14 @@ impl fmt::Display for AllowlistEntry {
 
 /// Whether any entry of `allowlist` lets `origin` load the widget. Malformed
 /// entries match nothing; an empty allowlist blocks every origin, as the Hub
-/// does.
+/// does. [`explain`] says which entry, or why none.
 ///
 /// ```
 /// assert!(kataven::allowlist::allows(&["acme.com", "localhost:*"], "http://localhost:3000"));
 /// assert!(!kataven::allowlist::allows::<&str>(&[], "https://acme.com"));
 /// ```
 pub fn allows<S: AsRef<str>>(allowlist: &[S], origin: &str) -> bool {
-    allowlist
-        .iter()
-        .any(|entry| AllowlistEntry::parse(entry.as_ref()).is_ok_and(|entry| entry.matches(origin)))
+    explain(allowlist, origin).is_allowed()
 }
 
 /// Splits `host[:port]`, where host may be a bracketed IPv6 literal.
@@ -295,8 +472,10 @@ fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
         let Some(end) = after_bracket.find(']') else {
             return Err("its IPv6 address has no closing `]`".to_string());
         };
-        let host = &rest[..end + 2];
-        let tail = &after_bracket[end + 1..];
+        // `[` and `]` are one byte each: the host runs up to and with `]`.
+        let Some((host, tail)) = rest.split_at_checked(end.saturating_add(2)) else {
+            return Err("its IPv6 address has no closing `]`".to_string());
+        };
         return match tail {
             "" => Ok((host, None)),
             _ => match tail.strip_prefix(':') {
@@ -306,8 +485,7 @@ fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
         };
     }
     match rest.split_once(':') {
-        Some((host, port)) if port.contains(':') => {
-            let _ = host;
+        Some((_, port)) if port.contains(':') => {
             Err("it has more than one `:`; bracket an IPv6 address as [::1]".to_string())
         }
         Some((host, port)) => Ok((host, Some(port))),
@@ -315,75 +493,42 @@ fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
     }
 }
 
-/// Validates a host (without `*.`), returning it lowercased.
-fn validate_host(host: &str) -> Result<String, String> {
-    if host.is_empty() {
-        return Err("it has no host".to_string());
-    }
-    if let Some(inner) = host.strip_prefix('[') {
-        let inner = inner.strip_suffix(']').unwrap_or(inner);
-        if inner.is_empty()
-            || !inner
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        {
-            return Err("its IPv6 address is malformed".to_string());
-        }
-        return Ok(host.to_ascii_lowercase());
-    }
-    for label in host.split('.') {
-        if label.is_empty() {
-            return Err(
-                "it has an empty label (two dots in a row, or a leading or trailing dot)"
-                    .to_string(),
-            );
-        }
-        if label.len() > 63 {
-            return Err("a label is longer than 63 characters".to_string());
-        }
-        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(
-                "a host may hold only letters, digits, `-` and `.` (write internationalised names in punycode)"
-                    .to_string(),
-            );
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err("a label may not start or end with `-`".to_string());
-        }
-    }
-    if host.len() > 253 {
-        return Err("the host is longer than 253 characters".to_string());
-    }
-    Ok(host.to_ascii_lowercase())
-}
-
 /// A page origin: `scheme://host[:port]`.
 struct Origin {
     scheme: Scheme,
-    host: String,
+    host: Host,
     port: u16,
 }
 
 impl Origin {
-    fn parse(origin: &str) -> Option<Self> {
-        let (scheme, rest) = origin.split_once("://")?;
+    fn parse(origin: &str) -> Result<Self, String> {
+        let Some((scheme, rest)) = origin.split_once("://") else {
+            return Err("it is not scheme://host[:port], as in https://acme.com".to_string());
+        };
         let scheme = match scheme.to_ascii_lowercase().as_str() {
             "https" => Scheme::Https,
             "http" => Scheme::Http,
-            _ => return None,
+            _ => return Err("only http and https pages can load the widget".to_string()),
         };
         // Tolerate a trailing slash, which some clients send.
         let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if rest.contains(['/', '?', '#', '@', '*']) {
-            return None;
+        if rest.contains(['/', '?', '#']) {
+            return Err("an origin has no path, query or fragment".to_string());
         }
-        let (host, port) = split_host_port(rest).ok()?;
-        let host = validate_host(host).ok()?;
+        if rest.contains(['@', '*']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("its host holds characters an origin cannot".to_string());
+        }
+        let (host, port) = split_host_port(rest)?;
+        let host = Host::parse(host)?;
         let port = match port {
             None => scheme.default_port(),
-            Some(p) => p.parse::<u16>().ok().filter(|&p| p > 0)?,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&n| n > 0 && !p.starts_with('+'))
+                .ok_or_else(|| "its port must be a number from 1 to 65535".to_string())?,
         };
-        Some(Self { scheme, host, port })
+        Ok(Self { scheme, host, port })
     }
 }
 
@@ -454,6 +599,55 @@ mod tests {
             assert!(err.to_string().contains(needle), "{input:?}: {err}");
             assert_eq!(err.entry(), input);
         }
+    }
+
+    #[test]
+    fn refuses_wildcards_over_public_suffixes_and_ip_addresses() {
+        for (input, needle) in [
+            ("*.com", "public suffix"),
+            ("*.co.uk", "public suffix"),
+            ("*.COM:*", "public suffix"),
+            ("*.uk", "public suffix"),
+            ("*.127.0.0.1", "IP address"),
+            ("*.[::1]", "IP address"),
+        ] {
+            let err = AllowlistEntry::parse(input).expect_err(input);
+            assert!(err.to_string().contains(needle), "{input:?}: {err}");
+        }
+        for input in ["*.acme.co.uk", "*.acme.com", "*.vercel.app", "*.localhost"] {
+            assert_eq!(ok(input).to_string(), input);
+        }
+    }
+
+    #[test]
+    fn ip_literals_must_be_valid_and_are_normalised() {
+        for (input, needle) in [
+            ("999.1.1.1", "IPv4"),
+            ("1.2.3", "IPv4"),
+            ("10.0.0.01", "IPv4"),
+            ("acme.123:*", "IPv4"),
+            ("https://256.0.0.1", "IPv4"),
+            ("[:::]", "IPv6"),
+            ("[:::]:3000", "IPv6"),
+            ("[12345::]", "IPv6"),
+            ("[::1%lo]", "IPv6"),
+            ("[]", "IPv6"),
+        ] {
+            let err = AllowlistEntry::parse(input).expect_err(input);
+            assert!(err.to_string().contains(needle), "{input:?}: {err}");
+        }
+        for (input, normalised) in [
+            ("[0:0:0:0:0:0:0:1]:3000", "[::1]:3000"),
+            ("https://[2001:DB8:0::1]", "https://[2001:db8::1]"),
+            ("192.168.0.10:*", "192.168.0.10:*"),
+            ("https://acme.com:443", "https://acme.com"),
+            ("http://acme.com:80", "http://acme.com"),
+            ("acme.com:443", "acme.com:443"),
+        ] {
+            assert_eq!(ok(input).to_string(), normalised, "{input}");
+        }
+        assert!(ok("[::1]:*").matches("http://[0::1]:5173"));
+        assert!(!ok("acme.com").matches("https://999.1.1.1"));
     }
 
     #[test]
