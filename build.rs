@@ -75,7 +75,6 @@ fn settings() -> GenerationSettings {
         // no-op.
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote_path("crate::http::Transport"))
-        .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     settings
 }
