@@ -70,8 +70,11 @@ struct Walk<'a> {
     /// Every public path each item is reachable at.
     reach: HashMap<Id, BTreeSet<Vec<String>>>,
     re_exports: Vec<ReExport<'a>>,
-    /// Modules already walked at a given path.
+    /// Modules already walked at a given path, and modules already
+    /// glob-imported at a given path (globs may import each other in a
+    /// cycle, which rustc allows).
     walked: HashSet<(Id, Vec<String>)>,
+    globbed: HashSet<(Id, Vec<String>)>,
 }
 
 impl<'a> Walk<'a> {
@@ -115,9 +118,9 @@ impl<'a> Walk<'a> {
         };
         if item.is_glob {
             if let ItemEnum::Module(inner) = &target.inner
-                && path.len() < MAX_DEPTH
+                && self.globbed.insert((target.id, path.to_vec()))
             {
-                self.children(target.id, &inner.items, path);
+                self.children(module, &inner.items, path);
             }
         } else if is_path_item(target) {
             self.reached(target.id, with(path, &item.name));
@@ -196,6 +199,7 @@ pub fn lines(krate: &Crate, excluded: &[&str], note: &str) -> Vec<String> {
         reach: HashMap::new(),
         re_exports: Vec::new(),
         walked: HashSet::new(),
+        globbed: HashSet::new(),
     };
     walk.reached(krate.root, vec![crate_name.clone()]);
 
@@ -217,13 +221,12 @@ pub fn lines(krate: &Crate, excluded: &[&str], note: &str) -> Vec<String> {
             .any(|e| path.len() > e.len() && path.starts_with(e))
     };
 
-    let out = Output {
+    let mut out = Output {
         krate,
         homes: &homes,
         render: Renderer::new(krate, &homes),
         lines: BTreeSet::new(),
     };
-    let mut out = out;
     for (id, home) in &homes {
         if is_excluded(home) {
             continue;
