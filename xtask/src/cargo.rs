@@ -9,8 +9,33 @@ use crate::{Failure, Result};
 
 pub const SPEC_ENV: &str = "KATAVEN_OPENAPI";
 
-fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+/// `cargo`, without the variables that `cargo run` (`cargo xtask`) and
+/// `cargo test` set for the xtask itself: build scripts that watch one
+/// (ring's watches `CARGO_MANIFEST_DIR`) would otherwise re-run, and every
+/// crate above them rebuild, at each switch between `cargo xtask ...` and a
+/// plain cargo command in the same target directory.
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (key, _) in std::env::vars_os() {
+        let Some(key) = key.to_str() else {
+            continue;
+        };
+        let set_for_the_xtask = key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_BIN_EXE_")
+            || matches!(
+                key,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+            );
+        if set_for_the_xtask {
+            command.env_remove(key);
+        }
+    }
+    command
 }
 
 fn run(mut command: Command, what: &str) -> Result<Output> {
@@ -66,6 +91,12 @@ pub fn build(repo: &Path, spec: &Path) -> Result<()> {
     )))
 }
 
+/// The repository's own `openapi.json`, as an absolute path: the value to
+/// give build.rs through `KATAVEN_OPENAPI` when no candidate is involved.
+pub fn repo_spec(repo: &Path) -> std::path::PathBuf {
+    std::path::absolute(repo.join("openapi.json")).unwrap_or_else(|_| repo.join("openapi.json"))
+}
+
 /// How to run the codegen snapshot test.
 pub enum SnapshotMode {
     /// Leave a `.snap.new` for review when the output changed; never fail on a diff.
@@ -91,8 +122,7 @@ pub fn snapshot_test(repo: &Path, spec: Option<&Path>, mode: SnapshotMode) -> Re
     // package layout, same unit hash) is never mistaken for this one's.
     let spec = match spec {
         Some(spec) => spec.to_path_buf(),
-        None => std::path::absolute(repo.join("openapi.json"))
-            .unwrap_or_else(|_| repo.join("openapi.json")),
+        None => repo_spec(repo),
     };
     command.env(SPEC_ENV, &spec);
     match mode {

@@ -5,7 +5,8 @@
 //!   (through build.rs, with `KATAVEN_OPENAPI`), then replace `openapi.json`,
 //!   leave the codegen snapshot pending and print a summary of API changes.
 //! * `snapshot [--accept]`: show / accept the pending codegen snapshot.
-//! * `check`: `openapi.json` is canonical and the snapshot is current (CI).
+//! * `public-api`: the SDK's public API matches its reviewed snapshot.
+//! * `check`: `openapi.json` is canonical and both snapshots are current (CI).
 //!
 //! The workflow is described in CONTRIBUTING.md.
 
@@ -13,6 +14,7 @@ mod cargo;
 mod convert;
 mod normalize;
 mod pointer;
+mod public_api;
 mod select;
 mod snapshot;
 mod source;
@@ -38,9 +40,15 @@ commands:
       Default source: --url {URL}
       --check   do everything but write; exit 1 if openapi.json is out of date
   snapshot [--accept]
-      Show the pending codegen snapshot diff; --accept accepts it.
+      Show the pending snapshot diffs (the generated code, the public API);
+      --accept accepts them.
+  public-api
+      The SDK's public API (rustdoc JSON, --features mock) matches
+      tests/snapshots/public_api.snap; a difference is left pending for
+      `snapshot`.
   check
-      openapi.json is normalised and the committed snapshot matches build.rs.
+      openapi.json is normalised, the committed codegen snapshot matches
+      build.rs and the public API matches its snapshot.
 
 options for every command:
   --repo DIR   the SDK repository (default: the one this xtask belongs to)
@@ -49,6 +57,9 @@ test-only options of update-spec:
   --skip-compile-proof   do not build the SDK with the candidate (for tests
                          about parsing and normalising; never use it for real)
   --timeout SECS         HTTP timeout (default 30)
+
+test-only option of public-api:
+  --rustdoc-json FILE    list this rustdoc JSON file instead of running rustdoc
 ";
 
 /// A failure with a message that says what went wrong and what to do.
@@ -64,6 +75,10 @@ impl<T: std::fmt::Display> From<T> for Failure {
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
 
 fn main() -> ExitCode {
+    // Cargo runs this binary as its rustdoc while the public API is listed.
+    if let Some(real) = std::env::var_os(public_api::RUSTDOC_ENV) {
+        return public_api::run_as_rustdoc(real);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(args) {
         Ok(code) => code,
@@ -93,6 +108,7 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
     let mut accept = false;
     let mut skip_compile_proof = false;
     let mut timeout_secs: u64 = 30;
+    let mut rustdoc_json: Option<PathBuf> = None;
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
             args.next()
@@ -111,6 +127,9 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
                 })?;
             }
             "--accept" if command == "snapshot" => accept = true,
+            "--rustdoc-json" if command == "public-api" => {
+                rustdoc_json = Some(PathBuf::from(value("--rustdoc-json")?));
+            }
             other => {
                 return Err(usage_error(&format!(
                     "unknown option {other:?} for {command}"
@@ -146,6 +165,7 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
             })
         }
         "snapshot" => snapshot::snapshot(&repo, accept),
+        "public-api" => public_api::command(&repo, rustdoc_json.as_deref()),
         "check" => update::check(&repo),
         "help" | "--help" | "-h" => {
             print!("{}", USAGE.replace("{URL}", DEFAULT_SPEC_URL));

@@ -1,13 +1,18 @@
-//! `cargo xtask snapshot [--accept]`: review and accept the codegen snapshot
-//! without cargo-insta. insta writes `tests/snapshots/*.snap.new` next to the
-//! committed `*.snap` when the generated code changed.
+//! `cargo xtask snapshot [--accept]`: review and accept the snapshots
+//! without cargo-insta: the codegen one (insta writes
+//! `tests/snapshots/generated_client.snap.new` when the generated code
+//! changed) and the public-API one (`public_api.snap.new`, written by
+//! `xtask/src/public_api/` in the same format).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cargo::{self, SnapshotMode};
+use crate::public_api;
 use crate::{Failure, Result};
+
+const CODEGEN_PENDING: &str = "generated_client.snap.new";
 
 fn dir(repo: &Path) -> PathBuf {
     repo.join("tests").join("snapshots")
@@ -38,7 +43,7 @@ pub fn remove_pending(repo: &Path) -> Result<()> {
 }
 
 /// The snapshot body (after insta's `---` header).
-fn body(text: &str) -> &str {
+pub fn body(text: &str) -> &str {
     text.strip_prefix("---\n")
         .and_then(|rest| rest.find("\n---\n").map(|i| &rest[i + 5..]))
         .unwrap_or(text)
@@ -60,10 +65,25 @@ fn without_assertion_line(text: &str) -> String {
     format!("---\n{}{}", header.join("\n"), &rest[end..])
 }
 
+/// A unified diff of two snapshot bodies.
+pub fn diff(old_path: &Path, new_path: &Path, old: &str, new: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let old_label = old_path.display().to_string();
+    let new_label = new_path.display().to_string();
+    diff.unified_diff()
+        .context_radius(3)
+        .header(&old_label, &new_label)
+        .to_string()
+}
+
 pub fn snapshot(repo: &Path, accept: bool) -> Result<ExitCode> {
-    let mut files = pending(repo)?;
-    if files.is_empty() {
-        println!("no pending snapshot: running the codegen snapshot test against openapi.json");
+    let codegen_pending = pending(repo)?
+        .iter()
+        .any(|p| p.file_name().is_some_and(|n| n == CODEGEN_PENDING));
+    if !codegen_pending {
+        println!(
+            "no pending codegen snapshot: running the codegen snapshot test against openapi.json"
+        );
         let output = cargo::snapshot_test(repo, None, SnapshotMode::LeavePending)?;
         if !output.status.success() {
             return Err(Failure(format!(
@@ -71,10 +91,25 @@ pub fn snapshot(repo: &Path, accept: bool) -> Result<ExitCode> {
                 cargo::tail(&output.stderr)
             )));
         }
-        files = pending(repo)?;
     }
+    // The public API is listed afresh every time (a few seconds once the
+    // SDK is built): a pending listing may predate later source edits.
+    println!("listing the public API (rustdoc JSON)");
+    let shown = fs::read_to_string(public_api::pending_path(repo)).ok();
+    public_api::refresh(repo, None)?;
+    let fresh = fs::read_to_string(public_api::pending_path(repo)).ok();
+    if accept && shown.is_some() && fresh.is_some() && shown != fresh {
+        return Err(Failure(
+            "the public API changed since its diff was last shown: run `cargo xtask snapshot` \
+             to review it again, then `--accept` (nothing was accepted)"
+                .into(),
+        ));
+    }
+    let files = pending(repo)?;
     if files.is_empty() {
-        println!("the committed snapshot matches what build.rs generates: nothing to review");
+        println!(
+            "the committed snapshots match what build.rs generates and the public API: nothing to review"
+        );
         return Ok(ExitCode::SUCCESS);
     }
     for new_path in &files {
@@ -89,14 +124,9 @@ pub fn snapshot(repo: &Path, accept: bool) -> Result<ExitCode> {
                 .map_err(|err| Failure(format!("cannot accept {}: {err}", new_path.display())))?;
             println!("accepted {}", old_path.display());
         } else {
-            let diff = similar::TextDiff::from_lines(body(&old_text), body(&new_text));
-            let old_label = old_path.display().to_string();
-            let new_label = new_path.display().to_string();
             print!(
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&old_label, &new_label)
+                diff(&old_path, new_path, body(&old_text), body(&new_text))
             );
         }
     }
