@@ -124,6 +124,11 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         "the retries were not traced:\n{log}"
     );
     assert!(log.contains("operation=\"create_widget_key\""), "{log}");
+    // The mock Hub sends a request id; the call's span records it.
+    assert!(
+        log.contains("request_id=\"req_"),
+        "no request id in the span:\n{log}"
+    );
     let secret_of_key = hub_key.rsplit('_').next().unwrap();
     for text in shown.iter().chain([&log]) {
         assert!(!text.contains(secret_of_key), "the API key leaked:\n{text}");

@@ -124,6 +124,7 @@ impl Transport {
             method = %method,
             path = %super::path_template(request.url()),
             status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
             attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
@@ -192,6 +193,10 @@ impl Transport {
             Attempt::Answered { parts, body } => {
                 let status = parts.status.as_u16();
                 span.record("status", status);
+                let request_id = request_id(&parts.headers);
+                if let Some(id) = request_id.as_ref().and_then(|id| id.to_str().ok()) {
+                    span.record("request_id", id);
+                }
                 match &body.problem {
                     None if parts.status.is_success() => {
                         tracing::debug!("kataven: {operation} answered {status}");
@@ -211,7 +216,7 @@ impl Transport {
                             body: body.bytes.clone(),
                             problem: body.problem,
                             retry_after: retry_after(&parts.headers),
-                            request_id: request_id(&parts.headers),
+                            request_id,
                         }),
                     });
                 }

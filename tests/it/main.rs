@@ -20,6 +20,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod adoption;
 mod contract;
 mod contract_regressions;
 mod faults;
