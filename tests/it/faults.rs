@@ -73,10 +73,13 @@ enum Fault {
     InvalidJson,
     HtmlWith200,
     OversizedBody,
+    RateLimitedNoRoomForAWrite,
+    ClaimedTerabyte,
+    BrokenBeforeTheKey,
 }
 
 impl Fault {
-    const ALL: [Fault; 12] = [
+    const ALL: [Fault; 15] = [
         Fault::ConnectionRefused,
         Fault::ResetMidBody,
         Fault::Status500,
@@ -89,6 +92,9 @@ impl Fault {
         Fault::InvalidJson,
         Fault::HtmlWith200,
         Fault::OversizedBody,
+        Fault::RateLimitedNoRoomForAWrite,
+        Fault::ClaimedTerabyte,
+        Fault::BrokenBeforeTheKey,
     ];
     fn name(self) -> &'static str {
         match self {
@@ -104,6 +110,21 @@ impl Fault {
             Fault::InvalidJson => "invalid JSON with 2xx",
             Fault::HtmlWith200 => "HTML error page with 200",
             Fault::OversizedBody => "endless body with 200",
+            Fault::RateLimitedNoRoomForAWrite => {
+                "429 with Retry-After: 1 (once), 1.2 s total: no room for a write's whole attempt after it"
+            }
+            Fault::ClaimedTerabyte => "2xx claiming a 1 TiB body, 2 bytes sent (once)",
+            Fault::BrokenBeforeTheKey => "2xx body cut early, closed (FIN): a create's before its key (once)",
+        }
+    }
+
+    /// The total timeout of the cell's client.
+    fn total_timeout(self) -> Duration {
+        match self {
+            // The deadline leaves a read its retry but not a write, which
+            // needs a whole attempt (ATTEMPT_TIMEOUT) after the wait.
+            Fault::RateLimitedNoRoomForAWrite => Duration::from_millis(1200),
+            _ => TOTAL_TIMEOUT,
         }
     }
     /// The server's script for this fault (faults that heal after one
@@ -149,6 +170,29 @@ impl Fault {
             ))],
             // Bounded: the server gives up after a few seconds.
             Fault::OversizedBody => vec![Step::endless(success, "application/json")],
+            Fault::RateLimitedNoRoomForAWrite => vec![Step::Respond(
+                Response::text(429, "fault").header("retry-after", 1),
+            )],
+            // Memory follows what arrives, not what is claimed: two frames.
+            Fault::ClaimedTerabyte => {
+                let head = Response::new(success)
+                    .header("content-type", "application/json")
+                    .header("content-length", 1u64 << 40)
+                    .head();
+                vec![Step::Trickle {
+                    pieces: vec![[head, b"[".to_vec()].concat(), b"[".to_vec()],
+                    pause: Duration::from_millis(20),
+                }]
+            }
+            Fault::BrokenBeforeTheKey => {
+                let response = op.good_response();
+                let body_bytes = (response.body.len() / 2).min(20);
+                vec![Step::Cut {
+                    response,
+                    body_bytes,
+                    close: Close::Fin,
+                }]
+            }
         }
     }
 }
@@ -236,16 +280,25 @@ fn expected(op: Op, fault: Fault) -> Outcome {
             Outcome::Transport(1)
         }
         Fault::OversizedBody => Outcome::Decode(false, 1),
+        Fault::RateLimitedNoRoomForAWrite if read => Outcome::Ok(2),
+        // The write ends with the 429 and its hint instead of a retry that
+        // the deadline could cut short after the Hub acted.
+        Fault::RateLimitedNoRoomForAWrite => Outcome::Api(429, 1),
+        // A body that broke off: reads retry; update and delete have their
+        // answer (the 2xx); a create's 201 says the key exists, no retry.
+        Fault::ClaimedTerabyte | Fault::BrokenBeforeTheKey if read => Outcome::Ok(2),
+        Fault::ClaimedTerabyte | Fault::BrokenBeforeTheKey if status_only => Outcome::Ok(1),
+        Fault::ClaimedTerabyte | Fault::BrokenBeforeTheKey => Outcome::Decode(false, 1),
     }
 }
 
-fn client(base_url: &str) -> kataven::Client {
+fn client(base_url: &str, fault: Fault) -> kataven::Client {
     quick_backoff(kataven::Client::builder())
         .api_key("sk_live_acme_faulttests")
         .base_url(base_url)
         .max_retries(MAX_RETRIES)
         .attempt_timeout(ATTEMPT_TIMEOUT)
-        .total_timeout(TOTAL_TIMEOUT)
+        .total_timeout(fault.total_timeout())
         .max_response_bytes(MAX_RESPONSE_BYTES)
         .max_retry_after(Duration::from_secs(2))
         .build()
@@ -309,12 +362,12 @@ async fn every_operation_under_every_fault() {
                 let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
                 let addr = listener.local_addr().unwrap();
                 drop(listener);
-                (op.call(&client(&format!("http://{addr}"))).await, 0)
+                (op.call(&client(&format!("http://{addr}"), fault)).await, 0)
             } else {
                 let server =
                     LoopbackServer::start(fault.script(op), Step::Respond(op.good_response()))
                         .await;
-                let result = op.call(&client(&server.base_url())).await;
+                let result = op.call(&client(&server.base_url(), fault)).await;
                 (result, server.request_count())
             };
             let elapsed = started.elapsed();
