@@ -25,6 +25,7 @@ mod contract_regressions;
 mod faults;
 mod input_validation;
 mod loopback_server;
+mod mock_hub;
 mod patch_body;
 mod properties;
 mod retries;
