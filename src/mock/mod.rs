@@ -2,23 +2,44 @@
 //! should exercise real HTTP without the network: yours, this crate's, and
 //! the quickstart's.
 //!
-//! It follows `hub-api.md` and `openapi.json`: bearer auth (an API key, or a
-//! JWT with `X-Account-ID`), plain-text errors with the documented statuses,
-//! the plaintext key returned once, the replace-not-merge allowlist,
-//! `agent_id: null` unpinning, `disabled` setting and clearing `disabled_at`,
-//! hard delete of a never-used key and soft delete of a used one, 404 for an
-//! unknown id and 405 with `Allow` for an undeclared method. It records every
-//! request, and can inject faults.
+//! It answers as `docs/hub-contract.md` and `openapi.json` describe the Hub:
+//!
+//! - bearer auth: the API key alone, or the JWT with `X-Account-ID` naming
+//!   its account (400 without it, 403 for another account or the reserved
+//!   one, 400 for a name that breaks the account rule, 401 for anything
+//!   else);
+//! - errors in plain text with the documented statuses; 404 for an unknown
+//!   path or id, 405 with `Allow` for an undeclared method; an
+//!   `x-request-id` on every answer;
+//! - under a [path prefix](MockHubBuilder::path_prefix) when one is set, and
+//!   only there: outside it a gateway answers 404 and the Hub sees nothing;
+//! - widget keys: create returns the plaintext `pk_live_<account>_...` once
+//!   (400 `Invalid body or name required` for a body that is not a JSON
+//!   object, a missing or empty name, or a field of the wrong type; a
+//!   whitespace-only name is accepted; unknown fields are ignored); list
+//!   never shows it; update changes only the fields sent (the allowlist is
+//!   replaced, never merged; `agent_id: null` unpins; `disabled: true`
+//!   revokes and keeps the first `disabled_at`, `false` clears it; a `null`
+//!   anywhere else, an empty name or a wrong type is 400 `Invalid body`);
+//!   delete removes a never-used key and only disables a used one;
+//!   a malformed id is 400 `Invalid widget key id`, an unknown one 404
+//!   `Widget key not found`.
+//!
+//! Beyond the Hub, for tests: it records every request
+//! ([`requests`](MockHub::requests)), injects [faults](Fault), on every
+//! route or on one ([`inject`](MockHub::inject),
+//! [`inject_on`](MockHub::inject_on)), holds keys you seed in any state
+//! ([`seed`](MockHub::seed), [`KeyFixture`]), and
+//! [`reset`](MockHub::reset)s. [`KeyFixture`] also makes
+//! [`WidgetKey`](crate::WidgetKey)s for unit tests without a server.
 //!
 //! ```
+//! # #[cfg(feature = "mock")] {
 //! use kataven::mock::{Fault, MockHub};
 //!
 //! # async fn run() -> kataven::Result<()> {
 //! let hub = MockHub::start().await;
-//! let client = kataven::Client::builder()
-//!     .api_key(hub.api_key())
-//!     .base_url(hub.base_url())
-//!     .build()?;
+//! let client = hub.client()?; // retries without backoff: tests stay fast
 //!
 //! // The next request answers 503; the list is retried and succeeds.
 //! hub.inject(Fault::status(503), 1);
@@ -26,32 +47,65 @@
 //! assert_eq!(hub.requests().len(), 2);
 //! # Ok(()) }
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! # }
 //! ```
 
-mod routes;
+mod dispatch;
+mod fault;
+mod reply;
+mod server;
+mod widget_keys;
 
-use std::collections::VecDeque;
+pub use fault::Fault;
+pub use widget_keys::KeyFixture;
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
-use crate::widget_keys::{PublicKey, WidgetKey, WidgetKeyId};
+use fault::FaultQueue;
 
-/// A running mock Hub. It stops when dropped.
-#[derive(Debug)]
+/// A running mock Hub on a loopback port. It stops when dropped.
+///
+/// ```
+/// # #[cfg(feature = "mock")] {
+/// # async fn run() -> kataven::Result<()> {
+/// let hub = kataven::mock::MockHub::start().await;
+/// let client = hub.client()?;
+/// let created = client.widget_keys().create("acme.com production").await?;
+/// assert_eq!(hub.keys(), [created.widget_key]);
+/// # Ok(()) }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+/// # }
+/// ```
 pub struct MockHub {
     base_url: String,
     addr: SocketAddr,
     state: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
+    /// Dropping it stops the server: the accept loop ends and idle
+    /// connections close.
+    _stop: watch::Sender<()>,
+}
+
+impl fmt::Debug for MockHub {
+    // The API key and JWT are made up, but still kept out of Debug output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockHub")
+            .field("base_url", &self.base_url)
+            .field("account", &self.state.account)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Configures a [`MockHub`] before it starts.
 ///
 /// ```
+/// # #[cfg(feature = "mock")] {
 /// # async fn run() -> std::io::Result<()> {
 /// let hub = kataven::mock::MockHub::builder()
 ///     .account("acme")
@@ -61,8 +115,9 @@ pub struct MockHub {
 /// assert!(hub.base_url().ends_with("/hub-api"));
 /// # Ok(()) }
 /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+/// # }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[must_use = "call .start() or .try_start()"]
 pub struct MockHubBuilder {
     api_key: Option<String>,
@@ -71,36 +126,110 @@ pub struct MockHubBuilder {
     addr: Option<SocketAddr>,
 }
 
+impl fmt::Debug for MockHubBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockHubBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("account", &self.account)
+            .field("path_prefix", &self.path_prefix)
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
 impl MockHubBuilder {
     /// The API key the Hub accepts (default: a random `sk_live_<account>_...`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::builder().api_key("sk_live_acme_test").start().await;
+    /// assert_eq!(hub.api_key(), "sk_live_acme_test");
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
     }
 
-    /// The one account the Hub serves (default `acme`).
+    /// The one account the Hub serves (default `acme`): the JWT's account,
+    /// and the one in the plaintext keys it issues.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::builder().account("globex").start().await;
+    /// assert_eq!(hub.account(), "globex");
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub fn account(mut self, account: impl Into<String>) -> Self {
         self.account = Some(account.into());
         self
     }
 
-    /// Serves the API under a path prefix, as the real Hub does under `/hub-api`.
+    /// Serves the API under a path prefix, as the real Hub does under
+    /// `/hub-api`, and only there: a request outside it gets a gateway's
+    /// plain-text 404, and is neither recorded nor met by a fault.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::builder().path_prefix("/hub-api/").start().await;
+    /// assert_eq!(hub.base_url(), format!("http://{}/hub-api", hub.addr()));
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.path_prefix = prefix.into().trim_end_matches('/').to_string();
+        let prefix = prefix.into();
+        let prefix = prefix.trim_matches('/');
+        self.path_prefix = if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("/{prefix}")
+        };
         self
     }
 
     /// The address to listen on (default `127.0.0.1:0`, a free port).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> std::io::Result<()> {
+    /// use std::net::{Ipv4Addr, SocketAddr};
+    /// let hub = kataven::mock::MockHub::builder()
+    ///     .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+    ///     .try_start()
+    ///     .await?;
+    /// assert!(hub.addr().ip().is_loopback());
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = Some(addr);
         self
     }
 
-    /// Starts the Hub.
+    /// Starts the Hub on the current tokio runtime.
     ///
     /// # Panics
     ///
-    /// If no port can be bound; use [`try_start`](Self::try_start) to handle that.
+    /// If the address cannot be bound; use [`try_start`](Self::try_start)
+    /// to handle that.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::builder().account("acme").start().await;
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub async fn start(self) -> MockHub {
         match self.try_start().await {
             Ok(hub) => hub,
@@ -108,7 +237,19 @@ impl MockHubBuilder {
         }
     }
 
-    /// Starts the Hub, or says why it could not bind.
+    /// Starts the Hub on the current tokio runtime, or says why the address
+    /// could not be bound.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let first = kataven::mock::MockHub::start().await;
+    /// let taken = kataven::mock::MockHub::builder().bind(first.addr()).try_start().await;
+    /// assert!(taken.is_err());
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub async fn try_start(self) -> std::io::Result<MockHub> {
         let account = self.account.unwrap_or_else(|| "acme".to_string());
         let api_key = self
@@ -130,49 +271,76 @@ impl MockHubBuilder {
             prefix: self.path_prefix.clone(),
             inner: Mutex::new(State::default()),
         });
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let app = routes::router(state.clone());
-        tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(err) = server.await {
-                tracing::warn!("kataven::mock: server stopped: {err}");
-            }
-        });
+        let (stop, stopped) = watch::channel(());
+        tokio::spawn(server::serve(listener, state.clone(), stopped));
         Ok(MockHub {
             base_url: format!("http://{addr}{}", self.path_prefix),
             addr,
             state,
-            shutdown: Some(shutdown),
+            _stop: stop,
         })
     }
 }
 
 impl MockHub {
-    /// Starts a Hub on a free loopback port with a random API key.
+    /// Starts a Hub on a free loopback port with a random API key, on the
+    /// current tokio runtime.
     ///
     /// # Panics
     ///
     /// If no loopback port can be bound; use
     /// [`MockHub::builder`]`().try_start()` to handle that.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// assert!(hub.base_url().starts_with("http://127.0.0.1:"));
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub async fn start() -> MockHub {
         MockHub::builder().start().await
     }
 
     /// A [`MockHubBuilder`] to choose the key, account, prefix or address.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::builder().api_key("sk_live_acme_test").start().await;
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub fn builder() -> MockHubBuilder {
         MockHubBuilder::default()
     }
 
-    /// The base URL to give [`ClientBuilder::base_url`](crate::ClientBuilder::base_url).
+    /// The base URL to give [`ClientBuilder::base_url`](crate::ClientBuilder::base_url)
+    /// (with the path prefix, if any).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = kataven::Client::builder()
+    ///     .api_key(hub.api_key())
+    ///     .base_url(hub.base_url())
+    ///     .build()?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
     /// A [`ClientBuilder`](crate::ClientBuilder) for this Hub: its base URL
-    /// and API key, and instant retries (no backoff), so that your tests of
-    /// retried calls run fast. Add your own settings before `build()`.
+    /// and API key, and **instant retries** (no backoff), so that your tests
+    /// of retried calls run fast. This is the way to get them: add your own
+    /// settings before `build()`.
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
@@ -190,7 +358,7 @@ impl MockHub {
             .backoff(Duration::ZERO, Duration::ZERO)
     }
 
-    /// A [`Client`](crate::Client) of this Hub, as
+    /// A [`Client`](crate::Client) of this Hub, with instant retries, as
     /// [`client_builder`](Self::client_builder) makes it.
     ///
     /// ```
@@ -208,181 +376,226 @@ impl MockHub {
     }
 
     /// The socket address it listens on.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// assert_ne!(hub.addr().port(), 0);
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The API key it accepts.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// assert!(hub.api_key().starts_with("sk_live_acme_"));
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub fn api_key(&self) -> &str {
         &self.state.api_key
     }
 
     /// A JWT it accepts, together with `X-Account-ID:` [`account`](Self::account).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = kataven::Client::builder()
+    ///     .bearer_token(hub.jwt())
+    ///     .account_id(hub.account())
+    ///     .base_url(hub.base_url())
+    ///     .build()?;
+    /// client.widget_keys().list().await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
     pub fn jwt(&self) -> &str {
         &self.state.jwt
     }
 
     /// The account it serves.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// assert_eq!(hub.account(), "acme");
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
     pub fn account(&self) -> &str {
         &self.state.account
     }
 
-    /// Answers the next `times` requests with `fault` (faults queue up in
-    /// order; a delay fault delays and then answers normally).
-    pub fn inject(&self, fault: Fault, times: usize) {
-        let mut state = self.state.lock();
-        for _ in 0..times {
-            state.faults.push_back(fault.clone());
-        }
-    }
-
-    /// Answers each request, with probability `rate` (0.0 to 1.0), with one
-    /// of `faults` picked at random, when no injected fault is queued. For
-    /// load tests; `rate = 0.0` turns it off.
+    /// Meets the next `times` requests, whatever their route, with `fault`.
+    /// Faults queue up in order with those of [`inject_on`](Self::inject_on):
+    /// each request takes the first queued fault that applies to it.
     ///
     /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// use kataven::mock::{Fault, MockHub};
+    ///
+    /// let hub = MockHub::start().await;
+    /// let client = hub.client()?;
+    /// hub.inject(Fault::status(503), 2);
+    /// client.widget_keys().list().await?; // two 503s, then the answer
+    /// assert_eq!(hub.requests().len(), 3);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn inject(&self, fault: Fault, times: usize) {
+        self.state.lock().faults.push_any(fault, times);
+    }
+
+    /// Meets the next `times` requests to one route with `fault`: `method`
+    /// (`"POST"`, any case) and `path` without the Hub's prefix, where a
+    /// `{...}` segment matches any one segment (`/api/v1/widget-keys/{id}`).
+    /// Other requests pass. It queues up in order with [`inject`](Self::inject).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// use kataven::mock::{Fault, MockHub};
+    ///
+    /// let hub = MockHub::start().await;
+    /// let client = hub.client()?;
+    /// hub.inject_on("POST", "/api/v1/widget-keys", Fault::status(503), 1);
+    /// assert!(client.widget_keys().list().await?.is_empty()); // a GET passes
+    /// let err = client.widget_keys().create("acme.com").await.unwrap_err();
+    /// assert_eq!(err.status(), Some(503)); // a create is not retried on 503
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn inject_on(&self, method: &str, path: &str, fault: Fault, times: usize) {
+        self.state.lock().faults.push_on(method, path, fault, times);
+    }
+
+    /// Meets each request, with probability `rate` (0.0 to 1.0), with one
+    /// of `faults` picked at random, when no injected fault applies to it.
+    /// For load tests; `rate = 0.0` turns it off.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
     /// # async fn run() {
     /// use kataven::mock::{Fault, MockHub};
     /// let hub = MockHub::start().await;
     /// hub.inject_randomly(0.02, [Fault::status(503), Fault::rate_limited(std::time::Duration::ZERO)]);
     /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
     /// ```
     pub fn inject_randomly(&self, rate: f64, faults: impl IntoIterator<Item = Fault>) {
-        let mut state = self.state.lock();
-        state.random_rate = rate.clamp(0.0, 1.0);
-        state.random_faults = faults.into_iter().collect();
+        let faults = faults.into_iter().collect();
+        self.state.lock().faults.set_random(rate, faults);
     }
 
     /// Drops every fault not yet used, and stops random faults.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// use kataven::mock::{Fault, MockHub};
+    /// let hub = MockHub::start().await;
+    /// hub.inject(Fault::status(500), 10);
+    /// hub.clear_faults();
+    /// hub.client()?.widget_keys().list().await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
     pub fn clear_faults(&self) {
-        let mut state = self.state.lock();
-        state.faults.clear();
-        state.random_rate = 0.0;
+        self.state.lock().faults.clear();
     }
 
-    /// Marks a key used, as a widget bootstrapping with it would: sets
-    /// `last_used_at`, so that delete only disables it. Returns whether the
-    /// key exists.
-    pub fn mark_used(&self, id: impl AsRef<str>) -> bool {
-        let mut state = self.state.lock();
-        match state
-            .keys
-            .iter_mut()
-            .find(|k| k.id.to_string() == id.as_ref())
-        {
-            Some(key) => {
-                key.last_used_at = Some(Utc::now());
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// The keys it holds now, in creation order (deleted ones are gone;
-    /// soft-deleted ones are disabled).
-    pub fn keys(&self) -> Vec<WidgetKey> {
-        self.state
-            .lock()
-            .keys
-            .iter()
-            .map(StoredKey::to_widget_key)
-            .collect()
-    }
-
-    /// Every plaintext key it ever issued, in order (as a test oracle: the
-    /// client should have seen each exactly once).
-    pub fn issued_keys(&self) -> Vec<PublicKey> {
-        self.state.lock().issued.clone()
-    }
-
-    /// Every request it received, in order.
+    /// Every request it received (under its prefix), in order.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// hub.client()?.widget_keys().create("acme.com").domain_allowlist(["acme.com"]).await?;
+    /// let request = &hub.requests()[0];
+    /// assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/api/v1/widget-keys"));
+    /// assert_eq!(request.body.as_ref().unwrap()["domain_allowlist"][0], "acme.com");
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.lock().requests.clone()
     }
 
     /// Forgets the recorded requests.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// hub.client()?.widget_keys().list().await?;
+    /// hub.clear_requests();
+    /// assert!(hub.requests().is_empty());
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
     pub fn clear_requests(&self) {
         self.state.lock().requests.clear();
     }
-}
 
-impl Drop for MockHub {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-    }
-}
-
-/// A fault to inject with [`MockHub::inject`].
-///
-/// ```
-/// use std::time::Duration;
-/// use kataven::mock::Fault;
-///
-/// let _ = Fault::rate_limited(Duration::from_secs(1));
-/// let _ = Fault::status(503);
-/// let _ = Fault::delay(Duration::from_millis(200));
-/// let _ = Fault::respond(201, "application/json", r#"{"public_key":"pk_live_acme_x"#);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// Answer this status with a plain-text body, before doing anything.
-    Status {
-        /// The status.
-        status: u16,
-        /// A `Retry-After` header, in seconds.
-        retry_after: Option<u64>,
-    },
-    /// Wait, then handle the request normally.
-    Delay(Duration),
-    /// Do the operation, then answer with this status, content type and body
-    /// instead of the real response (e.g. a truncated create response).
-    Respond {
-        /// The status.
-        status: u16,
-        /// The `Content-Type`.
-        content_type: String,
-        /// The body.
-        body: String,
-    },
-}
-
-impl Fault {
-    /// Answer `status` (e.g. 500, 503) without doing anything.
-    pub fn status(status: u16) -> Self {
-        Fault::Status {
-            status,
-            retry_after: None,
-        }
-    }
-
-    /// Answer 429 with `Retry-After` (whole seconds, rounded up).
-    pub fn rate_limited(retry_after: Duration) -> Self {
-        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-        Fault::Status {
-            status: 429,
-            retry_after: Some(secs),
-        }
-    }
-
-    /// Wait this long before answering normally.
-    pub fn delay(delay: Duration) -> Self {
-        Fault::Delay(delay)
-    }
-
-    /// Do the operation but answer with this instead.
-    pub fn respond(status: u16, content_type: impl Into<String>, body: impl Into<String>) -> Self {
-        Fault::Respond {
-            status,
-            content_type: content_type.into(),
-            body: body.into(),
-        }
+    /// Back to a fresh Hub on the same address, key and account: forgets
+    /// every key (and issued plaintext key), every fault (queued and random)
+    /// and every recorded request. For a Hub shared by several tests.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// use kataven::mock::{Fault, KeyFixture, MockHub};
+    ///
+    /// let hub = MockHub::start().await;
+    /// hub.seed(KeyFixture::new("left over"));
+    /// hub.inject(Fault::status(500), 1);
+    /// hub.reset();
+    /// assert!(hub.client()?.widget_keys().list().await?.is_empty());
+    /// assert_eq!(hub.requests().len(), 1);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn reset(&self) {
+        *self.state.lock() = State::default();
     }
 }
 
 /// A request as the mock Hub received it.
+///
+/// ```
+/// # #[cfg(feature = "mock")] {
+/// # async fn run() -> kataven::Result<()> {
+/// let hub = kataven::mock::MockHub::start().await;
+/// hub.client()?.widget_keys().list().await?;
+/// let request = &hub.requests()[0];
+/// assert!(request.authorized);
+/// assert_eq!(request.account_id, None); // an API key names its account itself
+/// # Ok(()) }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RecordedRequest {
@@ -402,7 +615,7 @@ pub struct RecordedRequest {
     pub raw_body: String,
 }
 
-#[derive(Debug)]
+/// What the server's tasks share with the [`MockHub`].
 pub(crate) struct Shared {
     api_key: String,
     jwt: String,
@@ -418,82 +631,55 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Runs `f` on the store of type `T` (a resource's), under the lock.
+    fn with_store<T: Default + Send + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        self.lock().stores.with(f)
+    }
+
+    /// The path under the prefix, or `None` outside it.
+    fn path_under_prefix<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let rest = path.strip_prefix(self.prefix.as_str())?;
+        (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
-    keys: Vec<StoredKey>,
-    issued: Vec<PublicKey>,
-    faults: VecDeque<Fault>,
-    random_rate: f64,
-    random_faults: Vec<Fault>,
+    faults: FaultQueue,
     requests: Vec<RecordedRequest>,
+    stores: Stores,
 }
 
-impl State {
-    /// The queued fault, else maybe a random one.
-    fn next_fault(&mut self) -> Option<Fault> {
-        if let Some(fault) = self.faults.pop_front() {
-            return Some(fault);
-        }
-        if self.random_rate <= 0.0 || self.random_faults.is_empty() {
-            return None;
-        }
-        let roll = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().ok()?);
-        let unit = (roll >> 11) as f64 / (1u64 << 53) as f64;
-        if unit >= self.random_rate {
-            return None;
-        }
-        let pick = (roll % self.random_faults.len() as u64) as usize;
-        self.random_faults.get(pick).cloned()
+/// Each resource's store, keyed by its type: the generic part of the Hub
+/// never names a resource, and [`MockHub::reset`] forgets them all.
+#[derive(Default)]
+struct Stores(HashMap<TypeId, Box<dyn Any + Send>>);
+
+impl fmt::Debug for Stores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Stores({} resources)", self.0.len())
     }
 }
 
-#[derive(Debug, Clone)]
-struct StoredKey {
-    id: uuid::Uuid,
-    name: String,
-    key_last8: String,
-    domain_allowlist: Vec<String>,
-    agent_id: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    disabled_at: Option<DateTime<Utc>>,
-    last_used_at: Option<DateTime<Utc>>,
-}
-
-impl StoredKey {
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id.to_string(),
-            "name": self.name,
-            "key_last8": self.key_last8,
-            "domain_allowlist": self.domain_allowlist,
-            "agent_id": self.agent_id,
-            "created_at": rfc3339(&self.created_at),
-            "updated_at": rfc3339(&self.updated_at),
-            "disabled_at": self.disabled_at.as_ref().map(rfc3339),
-            "last_used_at": self.last_used_at.as_ref().map(rfc3339),
-        })
-    }
-
-    fn to_widget_key(&self) -> WidgetKey {
-        WidgetKey {
-            id: WidgetKeyId::from(self.id.to_string()),
-            name: self.name.clone(),
-            key_last8: self.key_last8.clone(),
-            domain_allowlist: self.domain_allowlist.clone(),
-            agent_id: self.agent_id.clone(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            disabled_at: self.disabled_at,
-            last_used_at: self.last_used_at,
+impl Stores {
+    fn with<T: Default + Send + 'static, R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
+        let slot = self
+            .0
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()));
+        match slot.downcast_mut::<T>() {
+            Some(store) => f(store),
+            // The slot keyed by `T`'s id only ever holds a `T`; were it not
+            // so, a fresh store replaces it rather than a panic.
+            None => {
+                let mut store = T::default();
+                let out = f(&mut store);
+                *slot = Box::new(store);
+                out
+            }
         }
     }
-}
-
-fn rfc3339(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// Random letters and digits (from UUIDv4 randomness).
@@ -505,7 +691,9 @@ fn random_token(len: usize) -> String {
             if out.len() == len {
                 break;
             }
-            out.push(ALPHABET[usize::from(*byte) % ALPHABET.len()] as char);
+            if let Some(&c) = ALPHABET.get(usize::from(*byte) % ALPHABET.len()) {
+                out.push(char::from(c));
+            }
         }
     }
     out

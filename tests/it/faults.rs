@@ -113,8 +113,19 @@ impl Fault {
             Fault::RateLimitedNoRoomForAWrite => {
                 "429 with Retry-After: 1 (once), 1.2 s total: no room for a write's whole attempt after it"
             }
-            Fault::ClaimedTerabyte => "2xx claiming a 1 TiB body, 2 bytes sent (once)",
-            Fault::BrokenBeforeTheKey => "2xx body cut early, closed (FIN): a create's before its key (once)",
+            Fault::ClaimedTerabyte => "2xx claiming a 1 TiB body, 2 bytes sent, no size limit (once)",
+            Fault::BrokenBeforeTheKey => {
+                "2xx body cut early, closed (FIN): a create's before its key (once)"
+            }
+        }
+    }
+
+    /// The largest response body the cell's client accepts.
+    fn max_response_bytes(self) -> usize {
+        match self {
+            // No limit: only the data that arrives may size the buffer.
+            Fault::ClaimedTerabyte => usize::MAX,
+            _ => MAX_RESPONSE_BYTES,
         }
     }
 
@@ -299,7 +310,7 @@ fn client(base_url: &str, fault: Fault) -> kataven::Client {
         .max_retries(MAX_RETRIES)
         .attempt_timeout(ATTEMPT_TIMEOUT)
         .total_timeout(fault.total_timeout())
-        .max_response_bytes(MAX_RESPONSE_BYTES)
+        .max_response_bytes(fault.max_response_bytes())
         .max_retry_after(Duration::from_secs(2))
         .build()
         .unwrap()

@@ -77,7 +77,8 @@ async fn a_write_is_retried_only_with_its_whole_attempt_before_the_deadline() {
 #[tokio::test]
 async fn a_broken_create_body_never_yields_a_wrong_key() {
     let body = created("rotate pk_live_acme_OLDkey99 now", "pk_live_acme_NEWkey12");
-    let cut_in_key = body.find("NEWkey12\"").unwrap();
+    // Inside the `public_key` value (`key_last8` holds the same tail earlier).
+    let cut_in_key = body.rfind("NEWkey12\"").unwrap();
     let server = LoopbackServer::answering(Step::Cut {
         response: Response::json(201, body.clone()),
         body_bytes: cut_in_key,

@@ -27,6 +27,7 @@ mod faults;
 mod hardening;
 mod input_validation;
 mod loopback_server;
+mod mock_hub;
 mod patch_body;
 mod properties;
 mod retries;

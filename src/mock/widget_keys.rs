@@ -1,0 +1,452 @@
+//! The mock Hub's widget keys: their routes and store, the [`MockHub`]
+//! methods that reach into the store, and [`KeyFixture`]. A key is held as
+//! the generated `types::DataWidgetKey` and written by its serde, so the
+//! spec's shape of a key is the only one here.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use http::Method;
+use serde_json::Value;
+
+use super::reply::{Call, Reply, Resource, Target, json, text};
+use super::{MockHub, Shared, random_token};
+use crate::raw::types;
+use crate::widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey};
+
+/// `/api/v1/widget-keys` and `/api/v1/widget-keys/{id}`.
+pub(super) const RESOURCE: Resource = Resource {
+    collection_methods: &["GET", "POST"],
+    item_methods: &["PATCH", "DELETE"],
+    handle,
+};
+
+/// What the Hub says when it could not find the key.
+const NOT_FOUND: &str = "Widget key not found";
+
+#[derive(Debug, Default)]
+struct KeyStore {
+    /// In creation order.
+    keys: Vec<types::DataWidgetKey>,
+    /// Every plaintext key that create returned, in order.
+    issued: Vec<PublicKey>,
+}
+
+fn handle(hub: &Shared, call: &Call<'_>) -> Reply {
+    match call.target {
+        Target::Collection if *call.method == Method::GET => list(hub),
+        Target::Collection => create(hub, call.body),
+        Target::Item(id) => {
+            let Ok(id) = uuid::Uuid::parse_str(id) else {
+                return text(400, "Invalid widget key id");
+            };
+            if *call.method == Method::PATCH {
+                update(hub, id, call.body)
+            } else {
+                delete(hub, id)
+            }
+        }
+    }
+}
+
+fn list(hub: &Shared) -> Reply {
+    hub.with_store(|store: &mut KeyStore| json(200, &store.keys))
+}
+
+fn create(hub: &Shared, body: &[u8]) -> Reply {
+    const INVALID: &str = "Invalid body or name required";
+    let Some(request) = json_object(body).and_then(|fields| {
+        serde_json::from_value::<types::HandlersCreateWidgetKeyRequest>(fields).ok()
+    }) else {
+        return text(400, INVALID);
+    };
+    let public_key = new_public_key(&hub.account);
+    let key = new_key(
+        request.name.into(),
+        request.domain_allowlist,
+        request.agent_id,
+        &public_key,
+    );
+    let Some(created) = created_body(&key, &public_key) else {
+        return text(500, "Internal server error");
+    };
+    hub.with_store(|store: &mut KeyStore| {
+        store.keys.push(key);
+        store.issued.push(public_key);
+    });
+    json(201, &created)
+}
+
+fn update(hub: &Shared, id: uuid::Uuid, body: &[u8]) -> Reply {
+    const INVALID: &str = "Invalid body";
+    // The generated type reads a `null` in these fields as "absent"; the
+    // Hub refuses it (only `agent_id` is nullable).
+    const NOT_NULLABLE: [&str; 3] = ["name", "domain_allowlist", "disabled"];
+    let Some(fields) = json_object(body) else {
+        return text(400, INVALID);
+    };
+    if NOT_NULLABLE
+        .iter()
+        .any(|field| fields.get(field).is_some_and(Value::is_null))
+    {
+        return text(400, INVALID);
+    }
+    let Ok(request) = serde_json::from_value::<types::HandlersUpdateWidgetKeyRequest>(fields)
+    else {
+        return text(400, INVALID);
+    };
+
+    hub.with_store(|store: &mut KeyStore| {
+        let Some(key) = store.keys.iter_mut().find(|k| k.id == id) else {
+            return text(404, NOT_FOUND);
+        };
+        let now = now();
+        if let Some(name) = request.name {
+            key.name = name.into();
+        }
+        if let Some(list) = request.domain_allowlist {
+            key.domain_allowlist = list; // replaces, never merges
+        }
+        // Absent leaves the pin alone; `null` unpins; a string repins.
+        if let Some(agent) = request.agent_id {
+            key.agent_id = agent;
+        }
+        match request.disabled {
+            // Idempotent: a second revoke keeps the first timestamp.
+            Some(true) if key.disabled_at.is_none() => key.disabled_at = Some(now),
+            Some(false) => key.disabled_at = None,
+            _ => {}
+        }
+        key.updated_at = now;
+        json(200, &"Updated")
+    })
+}
+
+fn delete(hub: &Shared, id: uuid::Uuid) -> Reply {
+    hub.with_store(|store: &mut KeyStore| {
+        let Some(index) = store.keys.iter().position(|k| k.id == id) else {
+            return text(404, NOT_FOUND);
+        };
+        let used = store
+            .keys
+            .get(index)
+            .is_some_and(|k| k.last_used_at.is_some());
+        if !used {
+            store.keys.remove(index);
+        } else if let Some(key) = store.keys.get_mut(index) {
+            let now = now();
+            key.disabled_at.get_or_insert(now);
+            key.updated_at = now;
+        }
+        json(200, &"Deleted")
+    })
+}
+
+/// The body as a JSON object; anything else (an array would deserialize
+/// into a struct field by field) is refused.
+fn json_object(body: &[u8]) -> Option<Value> {
+    match serde_json::from_slice(body) {
+        Ok(object @ Value::Object(_)) => Some(object),
+        _ => None,
+    }
+}
+
+/// Create's answer: the key as listed, and `public_key`.
+fn created_body(key: &types::DataWidgetKey, public_key: &PublicKey) -> Option<Value> {
+    let mut created = serde_json::to_value(key).ok()?;
+    let fields = created.as_object_mut()?;
+    fields.insert(
+        "public_key".to_string(),
+        Value::String(public_key.as_str().to_string()),
+    );
+    Some(created)
+}
+
+fn new_public_key(account: &str) -> PublicKey {
+    PublicKey::from(format!("pk_live_{account}_{}", random_token(24)))
+}
+
+/// A fresh, active, never-used key.
+fn new_key(
+    name: String,
+    domain_allowlist: Vec<String>,
+    agent_id: Option<String>,
+    public_key: &PublicKey,
+) -> types::DataWidgetKey {
+    let now = now();
+    types::DataWidgetKey {
+        id: uuid::Uuid::new_v4(),
+        name,
+        key_last8: public_key.last8().to_string(),
+        domain_allowlist,
+        agent_id,
+        created_at: now,
+        updated_at: now,
+        disabled_at: None,
+        last_used_at: None,
+    }
+}
+
+/// Now, to the microsecond, as the Hub's database keeps time.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+impl MockHub {
+    /// Marks a key used, as a widget bootstrapping with it would: sets
+    /// `last_used_at`, so that delete only disables it. Returns whether the
+    /// key exists.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = hub.client()?;
+    /// let id = client.widget_keys().create("acme.com").await?.widget_key.id;
+    /// assert!(hub.mark_used(&id));
+    /// client.widget_keys().delete(&id).await?;
+    /// assert!(hub.keys()[0].is_disabled()); // soft-deleted
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn mark_used(&self, id: impl AsRef<str>) -> bool {
+        let Ok(id) = uuid::Uuid::parse_str(id.as_ref()) else {
+            return false;
+        };
+        self.state.with_store(|store: &mut KeyStore| {
+            match store.keys.iter_mut().find(|k| k.id == id) {
+                Some(key) => {
+                    key.last_used_at = Some(now());
+                    true
+                }
+                None => false,
+            }
+        })
+    }
+
+    /// The keys it holds now, in creation order (deleted ones are gone;
+    /// soft-deleted ones are disabled).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// hub.client()?.widget_keys().create("acme.com").await?;
+    /// assert_eq!(hub.keys()[0].name, "acme.com");
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn keys(&self) -> Vec<WidgetKey> {
+        self.state.with_store(|store: &mut KeyStore| {
+            store.keys.iter().cloned().map(WidgetKey::from).collect()
+        })
+    }
+
+    /// Every plaintext key that create returned, in order (as a test oracle:
+    /// the client should have seen each exactly once). Seeded keys are not
+    /// among them.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let created = hub.client()?.widget_keys().create("acme.com").await?;
+    /// assert_eq!(hub.issued_keys(), [created.public_key]);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn issued_keys(&self) -> Vec<PublicKey> {
+        self.state
+            .with_store(|store: &mut KeyStore| store.issued.clone())
+    }
+
+    /// Puts a key in the state the fixture describes straight into the Hub,
+    /// without a create request (none is recorded), and returns it with its
+    /// plaintext key, as a create would.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// use kataven::mock::{KeyFixture, MockHub};
+    ///
+    /// let hub = MockHub::start().await;
+    /// let used = hub.seed(KeyFixture::new("in production").used()).widget_key;
+    /// let fresh = hub.seed(KeyFixture::new("never used")).widget_key;
+    ///
+    /// let client = hub.client()?;
+    /// client.widget_keys().delete(&used.id).await?;
+    /// client.widget_keys().delete(&fresh.id).await?;
+    /// let left = client.widget_keys().list().await?;
+    /// assert_eq!(left.len(), 1); // the used key stays, disabled
+    /// assert!(left[0].id == used.id && left[0].is_disabled());
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn seed(&self, fixture: KeyFixture) -> CreatedWidgetKey {
+        let (key, public_key) = fixture.into_key(&self.state.account);
+        let widget_key = WidgetKey::from(key.clone());
+        self.state
+            .with_store(|store: &mut KeyStore| store.keys.push(key));
+        CreatedWidgetKey {
+            public_key,
+            widget_key,
+        }
+    }
+}
+
+/// A widget key in a chosen state: seed it into a [`MockHub`] with
+/// [`MockHub::seed`], or [`build`](Self::build) it for a unit test that
+/// needs a [`WidgetKey`] without a server ([`WidgetKey`] cannot be built
+/// otherwise outside this crate).
+///
+/// By default the key is active, never used, with no allowlist (blocked)
+/// and no pinned agent.
+///
+/// ```
+/// # #[cfg(feature = "mock")] {
+/// use kataven::mock::KeyFixture;
+///
+/// let key = KeyFixture::new("acme.com production")
+///     .domain_allowlist(["acme.com", "*.acme.com"])
+///     .agent_id("agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z")
+///     .used()
+///     .build();
+/// assert!(key.last_used_at.is_some() && !key.is_disabled());
+/// assert!(key.allows_origin("https://shop.acme.com"));
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "seed it with MockHub::seed, or build it"]
+pub struct KeyFixture {
+    name: String,
+    domain_allowlist: Vec<String>,
+    agent_id: Option<String>,
+    used: bool,
+    disabled: bool,
+}
+
+impl KeyFixture {
+    /// A key named `name`: active, never used, blocked (no allowlist), no
+    /// pinned agent.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// let key = kataven::mock::KeyFixture::new("acme.com").build();
+    /// assert_eq!(key.name, "acme.com");
+    /// assert!(key.domain_allowlist.is_empty() && key.agent_id.is_none());
+    /// # }
+    /// ```
+    pub fn new(name: impl Into<String>) -> Self {
+        KeyFixture {
+            name: name.into(),
+            domain_allowlist: Vec::new(),
+            agent_id: None,
+            used: false,
+            disabled: false,
+        }
+    }
+
+    /// Its allowlist, as given (not normalised or checked, so that a test
+    /// can hold any entry).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// let key = kataven::mock::KeyFixture::new("k").domain_allowlist(["acme.com"]).build();
+    /// assert_eq!(key.domain_allowlist, ["acme.com"]);
+    /// # }
+    /// ```
+    pub fn domain_allowlist<I, S>(mut self, entries: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.domain_allowlist = entries.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Pins an agent.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// let key = kataven::mock::KeyFixture::new("k").agent_id("agent_01").build();
+    /// assert_eq!(key.agent_id.as_deref(), Some("agent_01"));
+    /// # }
+    /// ```
+    pub fn agent_id(mut self, agent_id: impl Into<String>) -> Self {
+        self.agent_id = Some(agent_id.into());
+        self
+    }
+
+    /// Used: a widget bootstrapped with it (`last_used_at` is set), so a
+    /// delete only disables it.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// let key = kataven::mock::KeyFixture::new("k").used().build();
+    /// assert!(key.last_used_at.is_some());
+    /// # }
+    /// ```
+    pub fn used(mut self) -> Self {
+        self.used = true;
+        self
+    }
+
+    /// Disabled: revoked or soft-deleted (`disabled_at` is set).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// let key = kataven::mock::KeyFixture::new("k").disabled().build();
+    /// assert!(key.is_disabled());
+    /// # }
+    /// ```
+    pub fn disabled(mut self) -> Self {
+        self.disabled = true;
+        self
+    }
+
+    /// The key, as a Hub serving the account `acme` would list it: a fresh
+    /// random id, created now.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// let key = kataven::mock::KeyFixture::new("k").used().disabled().build();
+    /// assert!(key.is_disabled() && key.last_used_at.is_some());
+    /// # }
+    /// ```
+    pub fn build(self) -> WidgetKey {
+        WidgetKey::from(self.into_key("acme").0)
+    }
+
+    /// The key and its plaintext `pk_live_acme_...`, as a create in the
+    /// account `acme` would return them.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// let created = kataven::mock::KeyFixture::new("k").build_created();
+    /// assert!(created.public_key.as_str().starts_with("pk_live_acme_"));
+    /// assert_eq!(created.widget_key.key_last8, created.public_key.last8());
+    /// # }
+    /// ```
+    pub fn build_created(self) -> CreatedWidgetKey {
+        let (key, public_key) = self.into_key("acme");
+        CreatedWidgetKey {
+            public_key,
+            widget_key: WidgetKey::from(key),
+        }
+    }
+
+    /// The stored key and its plaintext, in `account`.
+    fn into_key(self, account: &str) -> (types::DataWidgetKey, PublicKey) {
+        let public_key = new_public_key(account);
+        let mut key = new_key(self.name, self.domain_allowlist, self.agent_id, &public_key);
+        if self.used {
+            key.last_used_at = Some(key.created_at);
+        }
+        if self.disabled {
+            key.disabled_at = Some(key.created_at);
+        }
+        (key, public_key)
+    }
+}
