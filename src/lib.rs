@@ -3,6 +3,7 @@
 //! The Rust SDK for the [Kataven Hub](https://kataven.ai) API.
 //!
 //! ```
+//! # #[cfg(feature = "mock")] {
 //! # async fn run() -> kataven::Result<()> {
 //! # let hub = kataven::mock::MockHub::start().await;
 //! # unsafe { std::env::set_var("KATAVEN_API_KEY", hub.api_key()); std::env::set_var("KATAVEN_BASE_URL", hub.base_url()); }
@@ -20,6 +21,7 @@
 //! }
 //! # Ok(()) }
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! # }
 //! ```
 //!
 //! ## Layout
@@ -41,7 +43,18 @@
 //! and jitter, honouring `Retry-After`. Create, update and delete are retried
 //! only when the request provably never reached the Hub (the connection
 //! failed) or on 429: a write that timed out or got a 5xx may have happened,
-//! and is never sent twice. Every call is bounded by a total timeout.
+//! and is never sent twice, and a retried write starts only if its whole
+//! attempt fits before the call's total timeout. A create whose answer is
+//! lost after a 201 says that the key exists (list to find it), and keeps the
+//! plaintext key when the body still held it. The full rules, and the fault
+//! matrix the tests hold them to, are in `docs/reliability.md`.
+//!
+//! ## Testing your code
+//!
+//! With feature `mock`, [`mock::MockHub`] is a stateful Hub on a loopback
+//! port: faults for the next requests or one route, connection resets, keys
+//! seeded in any state, request recording. `hub.client()` is a client of it
+//! whose retries do not wait.
 //!
 //! ## Features
 //!
@@ -50,7 +63,8 @@
 //!   reqwest's `rustls-no-provider`: if your app also uses reqwest *without*
 //!   any TLS feature, its own `reqwest::Client::new()` then needs a rustls
 //!   provider installed (apps on reqwest's default TLS or `native-tls` are
-//!   not affected).
+//!   not affected). [`Client::http_client_builder`] gives a reqwest builder
+//!   with the SDK's TLS setup, to make your own client from.
 //! - `native-tls`: the platform's TLS instead (build with
 //!   `default-features = false`).
 //! - `mock`: [`mock::MockHub`].
