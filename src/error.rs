@@ -114,6 +114,10 @@ pub enum Error {
 /// recovered from a response that otherwise failed to decode. It is the
 /// only copy: store it.
 ///
+/// Its `Debug` and the error's `Display` show the value only when the
+/// resource says it may be printed (a widget's public key may; a secret
+/// would not be).
+///
 /// ```
 /// # fn handle(err: kataven::Error) {
 /// if let Some(value) = err.shown_once() {
@@ -121,28 +125,56 @@ pub enum Error {
 /// }
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ShownOnce {
-    field: &'static str,
+    field: &'static OnceField,
     value: Box<str>,
 }
 
+/// What a resource says about a value its Hub shows only once: the
+/// response field, and whether the value may be printed. A `static` of the
+/// resource's, so that a [`ShownOnce`] stays two words (and [`Error`] small).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct OnceField {
+    pub(crate) name: &'static str,
+    /// A public key may appear in `Debug` and `Display`; a secret may not.
+    pub(crate) printable: bool,
+}
+
 impl ShownOnce {
-    pub(crate) fn new(field: &'static str, value: String) -> Self {
+    pub(crate) fn new(field: &'static OnceField, value: String) -> Self {
         Self {
             field,
             value: value.into_boxed_str(),
         }
     }
 
+    /// The value as it may be shown: itself, or `[redacted]`.
+    fn shown(&self) -> &str {
+        if self.field.printable {
+            &self.value
+        } else {
+            "[redacted]"
+        }
+    }
+
     /// The response field it came from, e.g. `public_key`.
     pub fn field(&self) -> &'static str {
-        self.field
+        self.field.name
     }
 
     /// The value.
     pub fn value(&self) -> &str {
         &self.value
+    }
+}
+
+impl fmt::Debug for ShownOnce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShownOnce")
+            .field("field", &self.field.name)
+            .field("value", &self.shown())
+            .finish()
     }
 }
 
@@ -340,12 +372,20 @@ impl fmt::Display for Error {
                     one_line(problem, 300)
                 )?;
                 if let Some(once) = shown_once {
-                    write!(
-                        f,
-                        "; it held the new {} {}: store it now, the Hub will not show it again",
-                        once.field,
-                        one_line(&once.value, 200)
-                    )?;
+                    if once.field.printable {
+                        write!(
+                            f,
+                            "; it held the new {} {}: store it now, the Hub will not show it again",
+                            once.field.name,
+                            one_line(&once.value, 200)
+                        )?;
+                    } else {
+                        write!(
+                            f,
+                            "; it held the new {} (Error::shown_once has it): store it now, the Hub will not show it again",
+                            once.field.name
+                        )?;
+                    }
                 }
                 f.write_str(&attempts_note(*attempts))?;
                 request_id_note(f, request_id)
@@ -368,9 +408,42 @@ impl std::error::Error for Error {
 
 #[cfg(test)]
 mod tests {
+    use super::{Error, OnceField, ShownOnce};
+
     /// Small enough for clippy's `result_large_err` (128 bytes) in users' code.
     #[test]
     fn the_error_stays_small() {
-        assert!(std::mem::size_of::<super::Error>() < 128);
+        assert!(std::mem::size_of::<Error>() < 128);
+    }
+
+    #[test]
+    fn a_secret_shown_once_is_kept_but_never_printed() {
+        let decode = |once| Error::Decode {
+            operation: "create_thing",
+            status: 201,
+            problem: "its body did not decode".into(),
+            body: String::new(),
+            shown_once: Some(once),
+            attempts: 1,
+            request_id: None,
+        };
+        static SECRET: OnceField = OnceField {
+            name: "secret",
+            printable: false,
+        };
+        static PUBLIC: OnceField = OnceField {
+            name: "public_key",
+            printable: true,
+        };
+        let secret = decode(ShownOnce::new(&SECRET, "sk_live_acme_S3CRET".into()));
+        let shown = format!("{secret} {secret:?}");
+        assert!(!shown.contains("S3CRET"), "{shown}");
+        assert!(shown.contains("Error::shown_once"), "{shown}");
+        assert_eq!(
+            secret.shown_once().map(ShownOnce::value),
+            Some("sk_live_acme_S3CRET")
+        );
+        let public = decode(ShownOnce::new(&PUBLIC, "pk_live_acme_PUB".into()));
+        assert!(public.to_string().contains("pk_live_acme_PUB"));
     }
 }

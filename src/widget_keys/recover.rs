@@ -4,14 +4,18 @@
 //! a name like `rotate pk_live_acme_OLD…` comes before `public_key` in the
 //! Hub's object, and a key cut off by a broken body is not the key.
 
-use crate::error::ShownOnce;
+use crate::error::{OnceField, ShownOnce};
 
-const FIELD: &str = "public_key";
+/// Public by design (the allowlist protects it), so it may be printed.
+static FIELD: OnceField = OnceField {
+    name: "public_key",
+    printable: true,
+};
 const PREFIX: &str = "pk_live_";
 
 /// The create operation's recovery hook for the call runner.
 pub(super) fn public_key(body: &[u8]) -> Option<ShownOnce> {
-    find(&String::from_utf8_lossy(body)).map(|key| ShownOnce::new(FIELD, key))
+    find(&String::from_utf8_lossy(body)).map(|key| ShownOnce::new(&FIELD, key))
 }
 
 /// The plaintext key in `text`:
@@ -83,7 +87,7 @@ impl Fields {
                         continue;
                     }
                     let slot = match name.as_str() {
-                        FIELD => &mut fields.public_key,
+                        name if name == FIELD.name => &mut fields.public_key,
                         "key_last8" => &mut fields.key_last8,
                         _ => continue,
                     };
@@ -101,7 +105,7 @@ impl Fields {
                         _ => Found::Unreadable,
                     };
                     if *slot == Found::Unreadable {
-                        if name == FIELD {
+                        if name == FIELD.name {
                             break;
                         }
                         at = value_at;

@@ -113,7 +113,9 @@ impl Fault {
             Fault::RateLimitedNoRoomForAWrite => {
                 "429 with Retry-After: 1 (once), 1.2 s total: no room for a write's whole attempt after it"
             }
-            Fault::ClaimedTerabyte => "2xx claiming a 1 TiB body, 2 bytes sent, no size limit (once)",
+            Fault::ClaimedTerabyte => {
+                "2xx claiming a 1 TiB body, 2 bytes sent, no size limit (once)"
+            }
             Fault::BrokenBeforeTheKey => {
                 "2xx body cut early, closed (FIN): a create's before its key (once)"
             }
