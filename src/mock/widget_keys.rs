@@ -1,7 +1,10 @@
 //! The mock Hub's widget keys: their routes and store, the [`MockHub`]
 //! methods that reach into the store, and [`KeyFixture`]. A key is held as
-//! the generated `types::DataWidgetKey` and written by its serde, so the
-//! spec's shape of a key is the only one here.
+//! the facade's [`WidgetKey`] and written by its serde, which is the Hub's
+//! wire form (tests hold the two to each other); requests are read with the
+//! generated request types, their values taken through
+//! [`FromGenerated`], so that a constraint the spec adds to or drops from a
+//! field changes nothing here.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use http::Method;
@@ -10,7 +13,8 @@ use serde_json::Value;
 use super::reply::{Call, Reply, Resource, Target, json, text};
 use super::{MockHub, Shared, random_token};
 use crate::raw::types;
-use crate::widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey};
+use crate::widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};
+use crate::wire::FromGenerated;
 
 /// `/api/v1/widget-keys` and `/api/v1/widget-keys/{id}`.
 pub(super) const RESOURCE: Resource = Resource {
@@ -25,7 +29,7 @@ const NOT_FOUND: &str = "Widget key not found";
 #[derive(Debug, Default)]
 struct KeyStore {
     /// In creation order.
-    keys: Vec<types::DataWidgetKey>,
+    keys: Vec<WidgetKey>,
     /// Every plaintext key that create returned, in order.
     issued: Vec<PublicKey>,
 }
@@ -38,6 +42,7 @@ fn handle(hub: &Shared, call: &Call<'_>) -> Reply {
             let Ok(id) = uuid::Uuid::parse_str(id) else {
                 return text(400, "Invalid widget key id");
             };
+            let id = WidgetKeyId::from_uuid(id);
             if *call.method == Method::PATCH {
                 update(hub, id, call.body)
             } else {
@@ -60,13 +65,14 @@ fn create(hub: &Shared, body: &[u8]) -> Reply {
     };
     let public_key = new_public_key(&hub.account);
     let key = new_key(
-        request.name.into(),
-        request.domain_allowlist,
-        request.agent_id,
+        FromGenerated::from_generated(request.name),
+        FromGenerated::from_generated(request.domain_allowlist),
+        FromGenerated::from_generated(request.agent_id),
         &public_key,
     );
-    let Some(created) = created_body(&key, &public_key) else {
-        return text(500, "Internal server error");
+    let created = CreatedWidgetKey {
+        public_key: public_key.clone(),
+        widget_key: key.clone(),
     };
     hub.with_store(|store: &mut KeyStore| {
         store.keys.push(key);
@@ -75,7 +81,7 @@ fn create(hub: &Shared, body: &[u8]) -> Reply {
     json(201, &created)
 }
 
-fn update(hub: &Shared, id: uuid::Uuid, body: &[u8]) -> Reply {
+fn update(hub: &Shared, id: WidgetKeyId, body: &[u8]) -> Reply {
     const INVALID: &str = "Invalid body";
     // The generated type reads a `null` in these fields as "absent"; the
     // Hub refuses it (only `agent_id` is nullable).
@@ -93,20 +99,24 @@ fn update(hub: &Shared, id: uuid::Uuid, body: &[u8]) -> Reply {
     else {
         return text(400, INVALID);
     };
+    let name: Option<String> = FromGenerated::from_generated(request.name);
+    let domain_allowlist: Option<Vec<String>> =
+        FromGenerated::from_generated(request.domain_allowlist);
+    let agent_id: Option<Option<String>> = FromGenerated::from_generated(request.agent_id);
 
     hub.with_store(|store: &mut KeyStore| {
         let Some(key) = store.keys.iter_mut().find(|k| k.id == id) else {
             return text(404, NOT_FOUND);
         };
         let now = now();
-        if let Some(name) = request.name {
-            key.name = name.into();
+        if let Some(name) = name {
+            key.name = name;
         }
-        if let Some(list) = request.domain_allowlist {
+        if let Some(list) = domain_allowlist {
             key.domain_allowlist = list; // replaces, never merges
         }
         // Absent leaves the pin alone; `null` unpins; a string repins.
-        if let Some(agent) = request.agent_id {
+        if let Some(agent) = agent_id {
             key.agent_id = agent;
         }
         match request.disabled {
@@ -120,7 +130,7 @@ fn update(hub: &Shared, id: uuid::Uuid, body: &[u8]) -> Reply {
     })
 }
 
-fn delete(hub: &Shared, id: uuid::Uuid) -> Reply {
+fn delete(hub: &Shared, id: WidgetKeyId) -> Reply {
     hub.with_store(|store: &mut KeyStore| {
         let Some(index) = store.keys.iter().position(|k| k.id == id) else {
             return text(404, NOT_FOUND);
@@ -149,17 +159,6 @@ fn json_object(body: &[u8]) -> Option<Value> {
     }
 }
 
-/// Create's answer: the key as listed, and `public_key`.
-fn created_body(key: &types::DataWidgetKey, public_key: &PublicKey) -> Option<Value> {
-    let mut created = serde_json::to_value(key).ok()?;
-    let fields = created.as_object_mut()?;
-    fields.insert(
-        "public_key".to_string(),
-        Value::String(public_key.as_str().to_string()),
-    );
-    Some(created)
-}
-
 fn new_public_key(account: &str) -> PublicKey {
     PublicKey::from(format!("pk_live_{account}_{}", random_token(24)))
 }
@@ -170,10 +169,10 @@ fn new_key(
     domain_allowlist: Vec<String>,
     agent_id: Option<String>,
     public_key: &PublicKey,
-) -> types::DataWidgetKey {
+) -> WidgetKey {
     let now = now();
-    types::DataWidgetKey {
-        id: uuid::Uuid::new_v4(),
+    WidgetKey {
+        id: WidgetKeyId::from_uuid(uuid::Uuid::new_v4()),
         name,
         key_last8: public_key.last8().to_string(),
         domain_allowlist,
@@ -212,6 +211,7 @@ impl MockHub {
         let Ok(id) = uuid::Uuid::parse_str(id.as_ref()) else {
             return false;
         };
+        let id = WidgetKeyId::from_uuid(id);
         self.state.with_store(|store: &mut KeyStore| {
             match store.keys.iter_mut().find(|k| k.id == id) {
                 Some(key) => {
@@ -237,9 +237,8 @@ impl MockHub {
     /// # }
     /// ```
     pub fn keys(&self) -> Vec<WidgetKey> {
-        self.state.with_store(|store: &mut KeyStore| {
-            store.keys.iter().cloned().map(WidgetKey::from).collect()
-        })
+        self.state
+            .with_store(|store: &mut KeyStore| store.keys.clone())
     }
 
     /// Every plaintext key that create returned, in order (as a test oracle:
@@ -285,10 +284,9 @@ impl MockHub {
     /// # }
     /// ```
     pub fn seed(&self, fixture: KeyFixture) -> CreatedWidgetKey {
-        let (key, public_key) = fixture.into_key(&self.state.account);
-        let widget_key = WidgetKey::from(key.clone());
+        let (widget_key, public_key) = fixture.into_key(&self.state.account);
         self.state
-            .with_store(|store: &mut KeyStore| store.keys.push(key));
+            .with_store(|store: &mut KeyStore| store.keys.push(widget_key.clone()));
         CreatedWidgetKey {
             public_key,
             widget_key,
@@ -416,7 +414,7 @@ impl KeyFixture {
     /// # }
     /// ```
     pub fn build(self) -> WidgetKey {
-        WidgetKey::from(self.into_key("acme").0)
+        self.into_key("acme").0
     }
 
     /// The key and its plaintext `pk_live_acme_...`, as a create in the
@@ -430,15 +428,15 @@ impl KeyFixture {
     /// # }
     /// ```
     pub fn build_created(self) -> CreatedWidgetKey {
-        let (key, public_key) = self.into_key("acme");
+        let (widget_key, public_key) = self.into_key("acme");
         CreatedWidgetKey {
             public_key,
-            widget_key: WidgetKey::from(key),
+            widget_key,
         }
     }
 
     /// The stored key and its plaintext, in `account`.
-    fn into_key(self, account: &str) -> (types::DataWidgetKey, PublicKey) {
+    fn into_key(self, account: &str) -> (WidgetKey, PublicKey) {
         let public_key = new_public_key(account);
         let mut key = new_key(self.name, self.domain_allowlist, self.agent_id, &public_key);
         if self.used {
