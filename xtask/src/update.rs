@@ -27,8 +27,9 @@ pub struct Prepared {
 }
 
 /// Parse → check the version → select → down-convert → normalise → canonical
-/// text (sorted keys, 2-space indent, trailing newline).
-pub fn prepare(bytes: &[u8], origin: &str) -> Result<Prepared> {
+/// text (sorted keys, 2-space indent, trailing newline). `vendored` is the
+/// current `openapi.json`, whose operationIds the candidate keeps.
+pub fn prepare(bytes: &[u8], origin: &str, vendored: Option<&Value>) -> Result<Prepared> {
     let parsed = source::parse(bytes, origin)?;
     let version = source::version(&parsed, origin)?;
     let mut notes = Vec::new();
@@ -53,7 +54,7 @@ pub fn prepare(bytes: &[u8], origin: &str) -> Result<Prepared> {
             doc["openapi"] = json!("3.0.3");
         }
     }
-    match normalize::normalize(&mut doc) {
+    match normalize::normalize(&mut doc, vendored) {
         Ok(more) => notes.extend(more),
         Err(errors) => {
             return Err(Failure(format!(
@@ -90,10 +91,11 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
             )));
         }
     };
+    let old_doc: Option<Value> = old.as_deref().and_then(|b| serde_json::from_slice(b).ok());
     let origin = options.source.describe();
     println!("reading {origin}");
     let bytes = options.source.read(options.timeout)?;
-    let prepared = prepare(&bytes, &origin)?;
+    let prepared = prepare(&bytes, &origin, old_doc.as_ref())?;
     for note in &prepared.notes {
         println!("  note: {note}");
     }
@@ -103,7 +105,6 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let old_doc: Option<Value> = old.as_deref().and_then(|b| serde_json::from_slice(b).ok());
     println!();
     print!("{}", summary::summarize(old_doc.as_ref(), &prepared.doc));
     println!();
@@ -183,7 +184,8 @@ pub fn check(repo: &Path) -> Result<ExitCode> {
     let spec_path = spec_path(repo);
     let bytes = fs::read(&spec_path)
         .map_err(|err| Failure(format!("cannot read {}: {err}", spec_path.display())))?;
-    let prepared = prepare(&bytes, "openapi.json")?;
+    let vendored: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let prepared = prepare(&bytes, "openapi.json", vendored.as_ref())?;
     if prepared.text.as_bytes() != bytes.as_slice() {
         let old = String::from_utf8_lossy(&bytes);
         let diff = similar::TextDiff::from_lines(old.as_ref(), prepared.text.as_str());

@@ -28,7 +28,7 @@ fn the_3_1_yaml_fixture_becomes_the_expected_3_0_3_json() {
         "down-converted OpenAPI 3.1 to 3.0.3",
         "left out 4 operation(s) not tagged Widget Keys",
         "left out 1 webhook(s)",
-        "PATCH /api/v1/widget-keys/{id}: no operationId upstream; using the facade's \"update_widget_key\"",
+        "PATCH /api/v1/widget-keys/{id}: no operationId upstream; kept the vendored \"update_widget_key\"",
         "removed the empty 204 response(s)",
         "API changes: 0 breaking, 1 non-breaking",
         "[non-breaking] POST /api/v1/widget-keys (create_widget_key): response 409 added",
