@@ -11,6 +11,7 @@
 
 mod cargo;
 mod convert;
+mod facade;
 mod normalize;
 mod pointer;
 mod select;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::cargo::{self, SnapshotMode};
+use crate::facade::Facade;
 use crate::source::{self, Source, Version};
 use crate::{Failure, Result, convert, normalize, select, snapshot, summary};
 
@@ -106,7 +107,11 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
     }
 
     println!();
-    print!("{}", summary::summarize(old_doc.as_ref(), &prepared.doc));
+    let facade = Facade::scan(repo);
+    print!(
+        "{}",
+        summary::summarize(old_doc.as_ref(), &prepared.doc, facade.as_ref())
+    );
     println!();
 
     let candidate_dir = repo.join("target").join("xtask");
