@@ -89,6 +89,11 @@ fn cases() -> Vec<Case> {
             change: |d| header(d)["schema"]["format"] = json!("uuid"),
         },
         Case {
+            name: "header X-Account-ID: enum added",
+            design: Compiles,
+            change: |d| header(d)["schema"]["enum"] = json!(["acme"]),
+        },
+        Case {
             name: "header X-Account-ID: made required",
             design: Refused,
             change: |d| header(d)["required"] = json!(true),
@@ -112,6 +117,13 @@ fn cases() -> Vec<Case> {
             change: |d| {
                 id_param(d)["schema"]["minLength"] = json!(36);
                 id_param(d)["schema"]["maxLength"] = json!(36);
+            },
+        },
+        Case {
+            name: "path id: enum added",
+            design: Refused,
+            change: |d| {
+                id_param(d)["schema"]["enum"] = json!(["0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90"])
             },
         },
         Case {
@@ -197,6 +209,11 @@ fn cases() -> Vec<Case> {
             name: "create name: made optional",
             design: Refused,
             change: |d| unrequire(d, CREATE, "name"),
+        },
+        Case {
+            name: "create name: nullable added",
+            design: Refused,
+            change: |d| prop(d, CREATE, "name")["nullable"] = json!(true),
         },
         Case {
             name: "create name: type changed to integer",
@@ -314,6 +331,16 @@ fn cases() -> Vec<Case> {
             name: "response agent_id (optional): nullable dropped",
             design: Compiles,
             change: |d| remove(prop(d, KEY, "agent_id"), "nullable"),
+        },
+        Case {
+            name: "response agent_id (nullable): made required",
+            design: Compiles,
+            change: |d| {
+                schema(d, KEY)["required"]
+                    .as_array_mut()
+                    .expect("required")
+                    .push(json!("agent_id"))
+            },
         },
         Case {
             name: "response name: nullable added",
