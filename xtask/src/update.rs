@@ -126,7 +126,8 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
         println!("compile proof skipped (--skip-compile-proof is for tests only)");
     } else {
         println!(
-            "proving the candidate: cargo build -p kataven with {}={}",
+            "proving the candidate: cargo build -p kataven --features {} with {}={}",
+            cargo::PROOF_FEATURES,
             cargo::SPEC_ENV,
             candidate.display()
         );
