@@ -196,9 +196,7 @@ fn summary_of(change: impl FnOnce(&mut Value)) -> common::Run {
 }
 
 fn assert_lines(run: &common::Run, lines: &[&str]) {
-    for line in lines {
-        assert!(run.stdout.contains(line), "missing {line:?}\n{run}");
-    }
+    run.assert_lines(lines);
 }
 
 #[test]
@@ -236,8 +234,8 @@ fn the_label_fixture_names_the_new_response_field_as_breaking() {
         &run,
         &[
             "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 8 non-breaking",
-            "the compile proof will refuse it",
-            "[FACADE EDIT ] data.WidgetKey.label: field added (string, optional); map it in src/widget_keys/model.rs",
+            "the compile proof will refuse it);",
+            "[FACADE EDIT ] data.WidgetKey.label: field added (string, optional); map it in …src/widget_keys/model.rs",
         ],
     );
 }
@@ -258,7 +256,7 @@ fn a_removed_field_is_breaking() {
         &[
             "API changes: 1 breaking (1 for users of the facade, 0 facade edits only), 0 non-breaking",
             "[BREAKING    ] data.WidgetKey.key_last8: field removed (was string, required); \
-             remove it from the conversion in src/widget_keys/model.rs",
+             remove it from the conversion in …src/widget_keys/model.rs",
         ],
     );
 }
@@ -296,10 +294,10 @@ fn other_changes_are_classified() {
             "[BREAKING    ] DELETE /api/v1/widget-keys/{id} (delete_widget_key): operation removed; \
              remove the facade method that calls it in src/widget_keys/mod.rs",
             "[BREAKING    ] handlers.CreateWidgetKeyRequest.team: field added (string, required); \
-             add it to the body in src/widget_keys/create.rs",
-            "[BREAKING    ] data.WidgetKey.name: now nullable; adapt the conversion in src/widget_keys/model.rs",
-            "[non-breaking] data.WidgetKey.agent_id: no longer nullable\n",
-            "[FACADE EDIT ] data.WidgetKey.created_at: format \"date-time\" dropped; adapt the conversion in src/widget_keys/model.rs",
+             add it to the body in …src/widget_keys/create.rs",
+            "[BREAKING    ] data.WidgetKey.name: now nullable; adapt the conversion in …src/widget_keys/model.rs",
+            "[non-breaking] data.WidgetKey.agent_id: no longer nullable",
+            "[FACADE EDIT ] data.WidgetKey.created_at: format \"date-time\" dropped; adapt the conversion in …src/widget_keys/model.rs",
         ],
     );
 }
@@ -327,11 +325,11 @@ fn constraints_are_named_and_marked_where_they_are() {
         &run,
         &[
             "API changes: 6 breaking (4 for users of the facade, 2 facade edits only), 3 non-breaking",
-            "[non-breaking] handlers.UpdateWidgetKeyRequest.agent_id: pattern \"^agent_\" added\n",
-            "[non-breaking] handlers.CreateWidgetKeyRequest.domain_allowlist: items: maxLength 253 added\n",
-            "[non-breaking] data.WidgetKey.key_last8: minLength 8 added\n",
-            "[FACADE EDIT ] data.WidgetKey.name: enum [\"a\"] added; adapt the conversion in src/widget_keys/model.rs",
-            "[FACADE EDIT ] handlers.UpdateWidgetKeyRequest.disabled: default false added; adapt the body in src/widget_keys/update.rs",
+            "[non-breaking] handlers.UpdateWidgetKeyRequest.agent_id: pattern \"^agent_\" added",
+            "[non-breaking] handlers.CreateWidgetKeyRequest.domain_allowlist: items: maxLength 253 added",
+            "[non-breaking] data.WidgetKey.key_last8: minLength 8 added",
+            "[FACADE EDIT ] data.WidgetKey.name: enum [\"a\"] added; adapt the conversion in …src/widget_keys/model.rs",
+            "[FACADE EDIT ] handlers.UpdateWidgetKeyRequest.disabled: default false added; adapt the body in …src/widget_keys/update.rs",
             "[BREAKING    ] PATCH /api/v1/widget-keys/{id} (update_widget_key): header parameter X-Account-ID: \
              now required; update the call in src/widget_keys/update.rs",
             // Doc examples are compiled by `cargo test`: they count.
@@ -375,7 +373,7 @@ fn changes_the_facade_does_not_use_are_non_breaking() {
     assert_lines(
         &run,
         &[
-            "API changes: 0 breaking, 2 non-breaking",
+            "API changes: 0 breaking, 2 non-breaking (the SDK compiles as is)",
             "[non-breaking] GET /api/v1/widget-keys/{id}/usage (get_widget_key_usage): query parameter since added \
              (string, required); the generated method takes one more argument \
              (the facade does not use it: only kataven::raw sees it)",
@@ -399,7 +397,7 @@ fn a_renamed_schema_is_followed_and_named() {
         &[
             "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 1 non-breaking",
             "[FACADE EDIT ] data.WidgetKey: renamed to data.Key: rename types::DataWidgetKey to \
-             types::DataKey in src/widget_keys/model.rs",
+             types::DataKey in …src/widget_keys/model.rs",
             "[non-breaking] data.Key.name: maxLength 200 added",
         ],
     );
@@ -433,7 +431,7 @@ fn a_new_patch_field_goes_into_the_body_the_facade_builds() {
         &[
             "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 0 non-breaking",
             "[FACADE EDIT ] handlers.UpdateWidgetKeyRequest.label: field added (string, optional); \
-             add it to the body in src/widget_keys/update.rs",
+             add it to the body in …src/widget_keys/update.rs",
         ],
     );
 }

@@ -37,12 +37,11 @@ fn refresh_review_accept_check() {
     let file = fixture("hub-3.1-label.yaml").to_string_lossy().to_string();
     let run = repo.xtask(&["update-spec", "--file", &file]);
     repo.assert_fails_unchanged(&run, "the SDK does not compile with the new spec");
-    for line in [
+    run.assert_lines(&[
         "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 8 non-breaking",
-        "[FACADE EDIT ] data.WidgetKey.label: field added (string, optional); map it in src/widget_keys/model.rs",
-    ] {
-        assert!(run.stdout.contains(line), "missing {line:?}\n{run}");
-    }
+        "[FACADE EDIT ] data.WidgetKey.label: field added (string, optional); \
+         map it in …src/widget_keys/model.rs",
+    ]);
     assert!(
         run.stderr.contains("src/widget_keys/model.rs"),
         "cargo points at the conversion: {run}"

@@ -147,6 +147,44 @@ impl From<Output> for Run {
     }
 }
 
+impl Run {
+    /// Whether a line of stdout matches `pattern`, where `…` stands for any
+    /// text within the line (e.g. the other files a hint may name).
+    pub fn has_line(&self, pattern: &str) -> bool {
+        let parts: Vec<&str> = pattern.split('…').collect();
+        self.stdout.lines().any(|line| {
+            let Some((first, others)) = parts.split_first() else {
+                return false;
+            };
+            let Some(mut rest) = line.strip_prefix(first) else {
+                return false;
+            };
+            let Some((last, middle)) = others.split_last() else {
+                return rest.is_empty();
+            };
+            for part in middle {
+                match rest.find(part) {
+                    Some(at) => rest = &rest[at + part.len()..],
+                    None => return false,
+                }
+            }
+            rest.ends_with(last)
+        })
+    }
+
+    /// Asserts that a line of stdout ends with each pattern (`…` as in
+    /// [`has_line`](Self::has_line); end a pattern with `…` to match inside
+    /// a line).
+    pub fn assert_lines(&self, patterns: &[&str]) {
+        for pattern in patterns {
+            assert!(
+                self.has_line(&format!("…{pattern}")),
+                "no line matches {pattern:?}\n{self}"
+            );
+        }
+    }
+}
+
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
