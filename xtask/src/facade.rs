@@ -78,7 +78,9 @@ impl Facade {
             .iter()
             .filter(|(_, text)| {
                 text.match_indices(&needle).any(|(at, _)| {
-                    let next = text[at + needle.len()..].chars().next();
+                    let next = text[at..]
+                        .strip_prefix(needle.as_str())
+                        .and_then(|rest| rest.chars().next());
                     !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
                 })
             })

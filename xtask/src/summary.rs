@@ -321,11 +321,13 @@ impl Node {
                     Shape::Vec(items)
                 }
             }
-            kind if kind.starts_with("ref ") => leaf(Leaf::Named(kind[4..].to_string())),
-            kind => leaf(Leaf::Other(format!(
-                "{kind} {}",
-                self.inline.as_deref().unwrap_or("")
-            ))),
+            kind => match kind.strip_prefix("ref ") {
+                Some(name) => leaf(Leaf::Named(name.to_string())),
+                None => leaf(Leaf::Other(format!(
+                    "{kind} {}",
+                    self.inline.as_deref().unwrap_or("")
+                ))),
+            },
         };
         if self.nullable {
             Shape::Option(Box::new(inner))
