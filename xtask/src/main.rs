@@ -12,6 +12,7 @@
 
 mod cargo;
 mod convert;
+mod facade;
 mod normalize;
 mod pointer;
 mod public_api;

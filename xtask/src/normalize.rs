@@ -2,32 +2,64 @@
 //! every operation, and one body kind per side (success / error) of an
 //! operation's responses (progenitor panics otherwise).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
 use crate::select::METHODS;
 
-/// The operationIds the facade calls (`src/widget_keys/`): they win over
-/// whatever the upstream spec says (or does not say), so the generated method
-/// names never change under the facade. Add a line when the facade wraps a new
-/// operation.
-pub const PINNED_OPERATION_IDS: &[(&str, &str, &str)] = &[
-    ("get", "/api/v1/widget-keys", "list_widget_keys"),
-    ("post", "/api/v1/widget-keys", "create_widget_key"),
-    ("patch", "/api/v1/widget-keys/{id}", "update_widget_key"),
-    ("delete", "/api/v1/widget-keys/{id}", "delete_widget_key"),
-];
-
 /// Normalises the (3.0) document in place; returns notes, or the problems
 /// that cannot be fixed.
-pub fn normalize(doc: &mut Value) -> std::result::Result<Vec<String>, Vec<String>> {
+///
+/// `vendored` is the current `openapi.json`: the one place that names the
+/// operations. An operation it already has (same method and path) keeps its
+/// `operationId` there, whatever upstream says or does not say, so the
+/// generated method names the facade calls never change under it. Any other
+/// operation gets upstream's `operationId`, or `<method>_<path words>`.
+pub fn normalize(
+    doc: &mut Value,
+    vendored: Option<&Value>,
+) -> std::result::Result<Vec<String>, Vec<String>> {
     let mut notes = Vec::new();
     let mut errors = Vec::new();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return Ok(notes);
     };
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let vendored_id = |method: &str, path: &str| {
+        vendored?
+            .get("paths")?
+            .get(path)?
+            .get(method)?
+            .get("operationId")?
+            .as_str()
+            .map(str::to_string)
+    };
+
+    // First the ids the vendored spec fixes, then the others, so that a new
+    // operation can never take a name the facade already calls.
+    let mut kept: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (path, item) in paths.iter() {
+        for method in METHODS {
+            if item.get(*method).is_none() {
+                continue;
+            }
+            if let Some(id) = vendored_id(method, path) {
+                kept.insert((method.to_string(), path.clone()), id);
+            }
+        }
+    }
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    for ((method, path), id) in &kept {
+        let at = format!("{} {path}", method.to_uppercase());
+        if let Some(other) = taken.insert(id.clone(), at.clone()) {
+            errors.push(format!(
+                "{at}: the vendored operationId {id:?} is also used by {other}; \
+                 openapi.json is broken: restore it from git"
+            ));
+        }
+    }
+    let reserved: BTreeSet<String> = taken.keys().cloned().collect();
+
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else {
             continue;
@@ -41,36 +73,51 @@ pub fn normalize(doc: &mut Value) -> std::result::Result<Vec<String>, Vec<String
                 .get("operationId")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let pinned = PINNED_OPERATION_IDS
-                .iter()
-                .find(|(m, p, _)| m == method && p == path)
-                .map(|(_, _, id)| id.to_string());
-            let id = match (pinned, upstream) {
-                (Some(pinned), Some(upstream)) if pinned != upstream => {
+            let id = match (kept.get(&(method.to_string(), path.clone())), upstream) {
+                (Some(kept), Some(upstream)) if *kept != upstream => {
                     notes.push(format!(
-                        "{at}: kept the facade's operationId {pinned:?} (upstream says {upstream:?})"
+                        "{at}: kept the vendored operationId {kept:?} (upstream calls it {upstream:?})"
                     ));
-                    pinned
+                    kept.clone()
                 }
-                (Some(pinned), None) => {
+                (Some(kept), None) => {
                     notes.push(format!(
-                        "{at}: no operationId upstream; using the facade's {pinned:?}"
+                        "{at}: no operationId upstream; kept the vendored {kept:?}"
                     ));
-                    pinned
+                    kept.clone()
                 }
-                (_, Some(upstream)) => upstream,
-                (None, None) => {
-                    let made = synthesize(method, path);
-                    notes.push(format!("{at}: no operationId upstream; named it {made:?}"));
-                    made
+                (Some(kept), Some(_)) => kept.clone(),
+                (None, upstream) => {
+                    let derived = synthesize(method, path);
+                    let id = match upstream {
+                        Some(upstream) if !reserved.contains(&upstream) => upstream,
+                        Some(upstream) => {
+                            notes.push(format!(
+                                "{at}: upstream's operationId {upstream:?} is the vendored name of \
+                                 {}; named it {derived:?}",
+                                taken
+                                    .get(&upstream)
+                                    .map(String::as_str)
+                                    .unwrap_or("another operation")
+                            ));
+                            derived
+                        }
+                        None => {
+                            notes.push(format!(
+                                "{at}: no operationId upstream; named it {derived:?}"
+                            ));
+                            derived
+                        }
+                    };
+                    if let Some(other) = taken.insert(id.clone(), at.clone()) {
+                        errors.push(format!(
+                            "{at}: operationId {id:?} is also used by {other}; operationIds \
+                             must be unique: ask the Hub to fix its spec"
+                        ));
+                    }
+                    id
                 }
             };
-            if let Some(other) = seen.insert(id.clone(), at.clone()) {
-                errors.push(format!(
-                    "{at}: operationId {id:?} is also used by {other}; operationIds must be unique \
-                     (add distinct names to PINNED_OPERATION_IDS in xtask/src/normalize.rs)"
-                ));
-            }
             op.insert("operationId".into(), json!(id));
             responses(op, &at, &mut notes, &mut errors);
         }
@@ -254,6 +301,94 @@ fn responses(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn op(id: Option<&str>) -> Value {
+        let mut op = json!({"responses": {"200": {"description": "ok"}}});
+        if let Some(id) = id {
+            op["operationId"] = json!(id);
+        }
+        op
+    }
+
+    fn ids(doc: &Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let id = op["operationId"].as_str().unwrap_or("").to_string();
+                out.push((format!("{method} {path}"), id));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_vendored_spec_names_the_operations_it_has() {
+        let vendored = json!({"paths": {
+            "/api/v1/widget-keys": {"get": op(Some("list_widget_keys")), "post": op(Some("create_widget_key"))},
+            "/api/v1/widget-keys/{id}": {"patch": op(Some("update_widget_key"))},
+        }});
+        let mut upstream = json!({"paths": {
+            // No ids upstream: the vendored ones are kept.
+            "/api/v1/widget-keys": {"get": op(None), "post": op(None)},
+            // Upstream renames it: the vendored id is kept, with a note.
+            "/api/v1/widget-keys/{id}": {"patch": op(Some("updateWidgetKey"))},
+            // A new operation: upstream's id, or the derived one.
+            "/api/v1/widget-keys/{id}/usage": {"get": op(None), "delete": op(Some("resetUsage"))},
+            // Upstream reuses a name the facade calls: the new one is derived.
+            "/api/v1/widget-keys/{id}/rotate": {"post": op(Some("create_widget_key"))},
+        }});
+        let notes = normalize(&mut upstream, Some(&vendored)).expect("normalises");
+        let mut got = ids(&upstream);
+        got.sort();
+        let want = [
+            ("get /api/v1/widget-keys", "list_widget_keys"),
+            ("patch /api/v1/widget-keys/{id}", "update_widget_key"),
+            ("post /api/v1/widget-keys", "create_widget_key"),
+            (
+                "post /api/v1/widget-keys/{id}/rotate",
+                "post_widget_keys_by_id_rotate",
+            ),
+            ("delete /api/v1/widget-keys/{id}/usage", "resetUsage"),
+            (
+                "get /api/v1/widget-keys/{id}/usage",
+                "get_widget_keys_by_id_usage",
+            ),
+        ];
+        let mut want: Vec<(String, String)> = want
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
+        for note in [
+            "GET /api/v1/widget-keys: no operationId upstream; kept the vendored \"list_widget_keys\"",
+            "PATCH /api/v1/widget-keys/{id}: kept the vendored operationId \"update_widget_key\" (upstream calls it \"updateWidgetKey\")",
+            "GET /api/v1/widget-keys/{id}/usage: no operationId upstream; named it \"get_widget_keys_by_id_usage\"",
+            "POST /api/v1/widget-keys/{id}/rotate: upstream's operationId \"create_widget_key\" is the vendored name of POST /api/v1/widget-keys; named it \"post_widget_keys_by_id_rotate\"",
+        ] {
+            assert!(
+                notes.iter().any(|n| n == note),
+                "missing {note:?} in {notes:#?}"
+            );
+        }
+        assert!(
+            !notes.iter().any(|n| n.contains("resetUsage")),
+            "an upstream id for a new operation is no news: {notes:#?}"
+        );
+    }
+
+    #[test]
+    fn without_a_vendored_spec_upstream_ids_win_and_duplicates_are_refused() {
+        let mut upstream = json!({"paths": {
+            "/a": {"get": op(Some("same"))},
+            "/b": {"get": op(Some("same"))},
+        }});
+        let errors = normalize(&mut upstream, None).expect_err("duplicate ids");
+        assert!(
+            errors[0].contains("operationId \"same\" is also used by GET /a"),
+            "{errors:?}"
+        );
+    }
 
     #[test]
     fn synthesized_names_are_readable_and_stable() {

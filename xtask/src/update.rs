@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::cargo::{self, SnapshotMode};
+use crate::facade::Facade;
 use crate::source::{self, Source, Version};
 use crate::{Failure, Result, convert, normalize, select, snapshot, summary};
 
@@ -27,8 +28,9 @@ pub struct Prepared {
 }
 
 /// Parse → check the version → select → down-convert → normalise → canonical
-/// text (sorted keys, 2-space indent, trailing newline).
-pub fn prepare(bytes: &[u8], origin: &str) -> Result<Prepared> {
+/// text (sorted keys, 2-space indent, trailing newline). `vendored` is the
+/// current `openapi.json`, whose operationIds the candidate keeps.
+pub fn prepare(bytes: &[u8], origin: &str, vendored: Option<&Value>) -> Result<Prepared> {
     let parsed = source::parse(bytes, origin)?;
     let version = source::version(&parsed, origin)?;
     let mut notes = Vec::new();
@@ -53,7 +55,7 @@ pub fn prepare(bytes: &[u8], origin: &str) -> Result<Prepared> {
             doc["openapi"] = json!("3.0.3");
         }
     }
-    match normalize::normalize(&mut doc) {
+    match normalize::normalize(&mut doc, vendored) {
         Ok(more) => notes.extend(more),
         Err(errors) => {
             return Err(Failure(format!(
@@ -90,10 +92,11 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
             )));
         }
     };
+    let old_doc: Option<Value> = old.as_deref().and_then(|b| serde_json::from_slice(b).ok());
     let origin = options.source.describe();
     println!("reading {origin}");
     let bytes = options.source.read(options.timeout)?;
-    let prepared = prepare(&bytes, &origin)?;
+    let prepared = prepare(&bytes, &origin, old_doc.as_ref())?;
     for note in &prepared.notes {
         println!("  note: {note}");
     }
@@ -103,9 +106,12 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let old_doc: Option<Value> = old.as_deref().and_then(|b| serde_json::from_slice(b).ok());
     println!();
-    print!("{}", summary::summarize(old_doc.as_ref(), &prepared.doc));
+    let facade = Facade::scan(repo);
+    print!(
+        "{}",
+        summary::summarize(old_doc.as_ref(), &prepared.doc, facade.as_ref())
+    );
     println!();
 
     let candidate_dir = repo.join("target").join("xtask");
@@ -120,7 +126,8 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
         println!("compile proof skipped (--skip-compile-proof is for tests only)");
     } else {
         println!(
-            "proving the candidate: cargo build -p kataven with {}={}",
+            "proving the candidate: cargo build -p kataven --features {} with {}={}",
+            cargo::PROOF_FEATURES,
             cargo::SPEC_ENV,
             candidate.display()
         );
@@ -183,7 +190,8 @@ pub fn check(repo: &Path) -> Result<ExitCode> {
     let spec_path = spec_path(repo);
     let bytes = fs::read(&spec_path)
         .map_err(|err| Failure(format!("cannot read {}: {err}", spec_path.display())))?;
-    let prepared = prepare(&bytes, "openapi.json")?;
+    let vendored: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let prepared = prepare(&bytes, "openapi.json", vendored.as_ref())?;
     if prepared.text.as_bytes() != bytes.as_slice() {
         let old = String::from_utf8_lossy(&bytes);
         let diff = similar::TextDiff::from_lines(old.as_ref(), prepared.text.as_str());

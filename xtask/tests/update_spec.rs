@@ -28,9 +28,9 @@ fn the_3_1_yaml_fixture_becomes_the_expected_3_0_3_json() {
         "down-converted OpenAPI 3.1 to 3.0.3",
         "left out 4 operation(s) not tagged Widget Keys",
         "left out 1 webhook(s)",
-        "PATCH /api/v1/widget-keys/{id}: no operationId upstream; using the facade's \"update_widget_key\"",
+        "PATCH /api/v1/widget-keys/{id}: no operationId upstream; kept the vendored \"update_widget_key\"",
         "removed the empty 204 response(s)",
-        "API changes: 0 breaking, 1 non-breaking",
+        "API changes: 0 breaking, 1 non-breaking (the SDK compiles as is)",
         "[non-breaking] POST /api/v1/widget-keys (create_widget_key): response 409 added",
     ] {
         assert!(run.stdout.contains(line), "missing {line:?}\n{run}");
@@ -195,21 +195,48 @@ fn summary_of(change: impl FnOnce(&mut Value)) -> common::Run {
     run
 }
 
+fn assert_lines(run: &common::Run, lines: &[&str]) {
+    run.assert_lines(lines);
+}
+
 #[test]
-fn an_added_optional_field_is_non_breaking() {
-    let run = summary_of(|doc| {
-        doc["components"]["schemas"]["data.WidgetKey"]["properties"]["label"] =
-            json!({"type": "string", "description": "A free-form label."});
-    });
-    assert!(
-        run.stdout
-            .contains("API changes: 0 breaking, 1 non-breaking"),
-        "{run}"
+fn the_compatible_3_1_fixture_is_0_breaking() {
+    // What the issue measured: an upstream-style 3.1 YAML without the
+    // constraints, the operationIds and with extra tags. The compile proof
+    // for it runs in workflow.rs.
+    let repo = Repo::spec_only();
+    let run = update(&repo, &fixture("hub-3.1-compatible.yaml"));
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_lines(
+        &run,
+        &[
+            "API changes: 0 breaking, 8 non-breaking (the SDK compiles as is)",
+            "[non-breaking] GET /api/v1/widget-keys (list_widget_keys): header parameter X-Account-ID: pattern \"^[a-z0-9][a-z0-9_-]{0,62}$\" dropped",
+            "[non-breaking] PATCH /api/v1/widget-keys/{id} (update_widget_key): path parameter id: format \"uuid\" dropped",
+            "[non-breaking] handlers.CreateWidgetKeyRequest.name: minLength 1 dropped",
+            "[non-breaking] handlers.UpdateWidgetKeyRequest.name: minLength 1 dropped",
+            "POST /api/v1/widget-keys: no operationId upstream; kept the vendored \"create_widget_key\"",
+        ],
     );
-    assert!(
-        run.stdout
-            .contains("[non-breaking] data.WidgetKey.label: field added (string, optional)"),
-        "{run}"
+    let doc: Value = serde_json::from_slice(&repo.spec()).expect("json");
+    assert_eq!(
+        doc["paths"]["/api/v1/widget-keys"]["post"]["tags"],
+        json!(["Widget Keys", "Embeds"])
+    );
+}
+
+#[test]
+fn the_label_fixture_names_the_new_response_field_as_breaking() {
+    let repo = Repo::spec_only();
+    let run = update(&repo, &fixture("hub-3.1-label.yaml"));
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_lines(
+        &run,
+        &[
+            "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 8 non-breaking",
+            "the compile proof will refuse it);",
+            "[FACADE EDIT ] data.WidgetKey.label: field added (string, optional); map it in …src/widget_keys/model.rs",
+        ],
     );
 }
 
@@ -224,16 +251,13 @@ fn a_removed_field_is_breaking() {
         let required = widget_key["required"].as_array_mut().expect("required");
         required.retain(|r| r != "key_last8");
     });
-    assert!(
-        run.stdout
-            .contains("API changes: 1 breaking, 0 non-breaking"),
-        "{run}"
-    );
-    assert!(
-        run.stdout.contains(
-            "[BREAKING    ] data.WidgetKey.key_last8: field removed (was string, required)"
-        ),
-        "{run}"
+    assert_lines(
+        &run,
+        &[
+            "API changes: 1 breaking (1 for users of the facade, 0 facade edits only), 0 non-breaking",
+            "[BREAKING    ] data.WidgetKey.key_last8: field removed (was string, required); \
+             remove it from the conversion in …src/widget_keys/model.rs",
+        ],
     );
 }
 
@@ -249,18 +273,134 @@ fn other_changes_are_classified() {
             .expect("required")
             .push(json!("team"));
         schemas["data.WidgetKey"]["properties"]["name"]["nullable"] = json!(true);
+        // typify: an optional nullable field and an optional one are both
+        // an Option, so this compiles as is.
+        schemas["data.WidgetKey"]["properties"]["agent_id"]
+            .as_object_mut()
+            .expect("agent_id")
+            .remove("nullable");
+        schemas["data.WidgetKey"]["properties"]["created_at"]
+            .as_object_mut()
+            .expect("created_at")
+            .remove("format");
         doc["paths"]["/api/v1/widget-keys/{id}"]
             .as_object_mut()
             .expect("path")
             .remove("delete");
     });
-    for line in [
-        "[BREAKING    ] DELETE /api/v1/widget-keys/{id} (delete_widget_key): operation removed",
-        "[BREAKING    ] handlers.CreateWidgetKeyRequest.team: field added (string, required)",
-        "[BREAKING    ] data.WidgetKey.name: now nullable",
-    ] {
-        assert!(run.stdout.contains(line), "missing {line:?}\n{run}");
-    }
+    assert_lines(
+        &run,
+        &[
+            "[BREAKING    ] DELETE /api/v1/widget-keys/{id} (delete_widget_key): operation removed; \
+             remove the facade method that calls it in src/widget_keys/mod.rs",
+            "[BREAKING    ] handlers.CreateWidgetKeyRequest.team: field added (string, required); \
+             add it to the body in …src/widget_keys/create.rs",
+            "[BREAKING    ] data.WidgetKey.name: now nullable; adapt the conversion in …src/widget_keys/model.rs",
+            "[non-breaking] data.WidgetKey.agent_id: no longer nullable",
+            "[FACADE EDIT ] data.WidgetKey.created_at: format \"date-time\" dropped; adapt the conversion in …src/widget_keys/model.rs",
+        ],
+    );
+}
+
+#[test]
+fn constraints_are_named_and_marked_where_they_are() {
+    let run = summary_of(|doc| {
+        let schemas = &mut doc["components"]["schemas"];
+        // Request: through TryFrom<String>, whatever newtype it becomes.
+        schemas["handlers.UpdateWidgetKeyRequest"]["properties"]["agent_id"]["pattern"] =
+            json!("^agent_");
+        schemas["handlers.CreateWidgetKeyRequest"]["properties"]["domain_allowlist"]["items"]["maxLength"] =
+            json!(253);
+        // Response: through Into<String>.
+        schemas["data.WidgetKey"]["properties"]["key_last8"]["minLength"] = json!(8);
+        // Response: an enum is no string.
+        schemas["data.WidgetKey"]["properties"]["name"]["enum"] = json!(["a"]);
+        // PATCH: `disabled` with a default is a plain `bool`, not an Option.
+        schemas["handlers.UpdateWidgetKeyRequest"]["properties"]["disabled"]["default"] =
+            json!(false);
+        // A required header: one more argument the facade must pass.
+        doc["components"]["parameters"]["XAccountId"]["required"] = json!(true);
+    });
+    assert_lines(
+        &run,
+        &[
+            "API changes: 6 breaking (4 for users of the facade, 2 facade edits only), 3 non-breaking",
+            "[non-breaking] handlers.UpdateWidgetKeyRequest.agent_id: pattern \"^agent_\" added",
+            "[non-breaking] handlers.CreateWidgetKeyRequest.domain_allowlist: items: maxLength 253 added",
+            "[non-breaking] data.WidgetKey.key_last8: minLength 8 added",
+            "[FACADE EDIT ] data.WidgetKey.name: enum [\"a\"] added; adapt the conversion in …src/widget_keys/model.rs",
+            "[FACADE EDIT ] handlers.UpdateWidgetKeyRequest.disabled: default false added; adapt the body in …src/widget_keys/update.rs",
+            "[BREAKING    ] PATCH /api/v1/widget-keys/{id} (update_widget_key): header parameter X-Account-ID: \
+             now required; update the call in src/widget_keys/update.rs",
+            // Doc examples are compiled by `cargo test`: they count.
+            "[BREAKING    ] GET /api/v1/widget-keys (list_widget_keys): header parameter X-Account-ID: \
+             now required; update the call in src/client.rs, src/raw/mod.rs, src/widget_keys/mod.rs",
+        ],
+    );
+}
+
+#[test]
+fn changes_the_facade_does_not_use_are_non_breaking() {
+    let usage = json!({"get": {
+        "tags": ["Widget Keys"],
+        "operationId": "get_widget_key_usage",
+        "parameters": [{"in": "path", "name": "id", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/data.Usage"
+        }}}}}
+    }});
+    let usage_schema = json!({"type": "object", "properties": {"calls": {"type": "integer"}}});
+    let mut repo = Repo::spec_only();
+    let mut doc: Value = serde_json::from_slice(&repo.original).expect("json");
+    doc["paths"]["/api/v1/widget-keys/{id}/usage"] = usage.clone();
+    doc["components"]["schemas"]["data.Usage"] = usage_schema;
+    let vendored = repo.path().join("vendored.json");
+    std::fs::write(&vendored, serde_json::to_vec(&doc).expect("json")).expect("write");
+    assert_eq!(update(&repo, &vendored).code, Some(0));
+    repo.set_spec(&repo.spec());
+
+    doc["components"]["schemas"]["data.Usage"]["properties"]["minutes"] = json!({"type": "number"});
+    doc["paths"]["/api/v1/widget-keys/{id}/usage"]["get"]["parameters"]
+        .as_array_mut()
+        .expect("parameters")
+        .push(
+            json!({"in": "query", "name": "since", "required": true, "schema": {"type": "string"}}),
+        );
+    let upstream = repo.path().join("upstream.json");
+    std::fs::write(&upstream, serde_json::to_vec(&doc).expect("json")).expect("write");
+    let run = update(&repo, &upstream);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_lines(
+        &run,
+        &[
+            "API changes: 0 breaking, 2 non-breaking (the SDK compiles as is)",
+            "[non-breaking] GET /api/v1/widget-keys/{id}/usage (get_widget_key_usage): query parameter since added \
+             (string, required); the generated method takes one more argument \
+             (the facade does not use it: only kataven::raw sees it)",
+            "[non-breaking] data.Usage.minutes: field added (number, optional) \
+             (the facade does not use it: only kataven::raw sees it)",
+        ],
+    );
+}
+
+#[test]
+fn a_renamed_schema_is_followed_and_named() {
+    let run = summary_of(|doc| {
+        let text = serde_json::to_string(doc)
+            .expect("json")
+            .replace("data.WidgetKey\"", "data.Key\"");
+        *doc = serde_json::from_str(&text).expect("json");
+        doc["components"]["schemas"]["data.Key"]["properties"]["name"]["maxLength"] = json!(200);
+    });
+    assert_lines(
+        &run,
+        &[
+            "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 1 non-breaking",
+            "[FACADE EDIT ] data.WidgetKey: renamed to data.Key: rename types::DataWidgetKey to \
+             types::DataKey in …src/widget_keys/model.rs",
+            "[non-breaking] data.Key.name: maxLength 200 added",
+        ],
+    );
 }
 
 #[test]
@@ -281,14 +421,18 @@ fn a_missing_operation_id_gets_a_stable_readable_name() {
 }
 
 #[test]
-fn changes_to_the_handwritten_patch_body_say_where_to_make_them() {
+fn a_new_patch_field_goes_into_the_body_the_facade_builds() {
     let run = summary_of(|doc| {
         doc["components"]["schemas"]["handlers.UpdateWidgetKeyRequest"]["properties"]["label"] =
             json!({"type": "string"});
     });
-    assert!(
-        run.stdout.contains("handlers.UpdateWidgetKeyRequest.label: field added (string, optional) [handwritten in src/raw/update.rs"),
-        "{run}"
+    assert_lines(
+        &run,
+        &[
+            "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 0 non-breaking",
+            "[FACADE EDIT ] handlers.UpdateWidgetKeyRequest.label: field added (string, optional); \
+             add it to the body in …src/widget_keys/update.rs",
+        ],
     );
 }
 

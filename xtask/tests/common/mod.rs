@@ -29,12 +29,14 @@ pub struct Repo {
 }
 
 impl Repo {
-    /// A scratch directory with only `openapi.json`: enough for every
+    /// A scratch directory with `openapi.json` and a copy of `src/` (which
+    /// the summary reads to know what the facade uses): enough for every
     /// `update-spec --skip-compile-proof` run.
     pub fn spec_only() -> Repo {
         let dir = tempfile::tempdir().expect("tempdir");
         let original = fs::read(real_repo().join("openapi.json")).expect("read openapi.json");
         fs::write(dir.path().join("openapi.json"), &original).expect("write openapi.json");
+        copy_dir(&real_repo().join("src"), &dir.path().join("src"));
         Repo {
             root: dir.path().to_path_buf(),
             _temp: Some(dir),
@@ -43,11 +45,19 @@ impl Repo {
     }
 
     /// A copy of every tracked file of the repository (for the compile
-    /// proof), under `target/tmp/<name>` so that cargo reuses its build
-    /// artifacts from one test run to the next.
+    /// proof), under `target/tmp/<name>`. Its own `target/` survives from one
+    /// test run to the next, so cargo reuses the compiled dependencies.
     pub fn full_copy(name: &str) -> Repo {
         let root_copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-        let _ = fs::remove_dir_all(&root_copy);
+        if let Ok(entries) = fs::read_dir(&root_copy) {
+            for entry in entries.flatten() {
+                if entry.file_name() == "target" {
+                    continue;
+                }
+                let path = entry.path();
+                let _ = fs::remove_dir_all(&path).or_else(|_| fs::remove_file(&path));
+            }
+        }
         fs::create_dir_all(&root_copy).expect("mkdir");
         let root = real_repo();
         let listed = Command::new("git")
@@ -108,6 +118,19 @@ impl Repo {
     }
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            fs::copy(&path, to.join(entry.file_name())).expect("copy");
+        }
+    }
+}
+
 pub struct Run {
     pub code: Option<i32>,
     pub stdout: String,
@@ -120,6 +143,44 @@ impl From<Output> for Run {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Whether a line of stdout matches `pattern`, where `…` stands for any
+    /// text within the line (e.g. the other files a hint may name).
+    pub fn has_line(&self, pattern: &str) -> bool {
+        let parts: Vec<&str> = pattern.split('…').collect();
+        self.stdout.lines().any(|line| {
+            let Some((first, others)) = parts.split_first() else {
+                return false;
+            };
+            let Some(mut rest) = line.strip_prefix(first) else {
+                return false;
+            };
+            let Some((last, middle)) = others.split_last() else {
+                return rest.is_empty();
+            };
+            for part in middle {
+                match rest.find(part) {
+                    Some(at) => rest = &rest[at + part.len()..],
+                    None => return false,
+                }
+            }
+            rest.ends_with(last)
+        })
+    }
+
+    /// Asserts that a line of stdout ends with each pattern (`…` as in
+    /// [`has_line`](Self::has_line); end a pattern with `…` to match inside
+    /// a line).
+    pub fn assert_lines(&self, patterns: &[&str]) {
+        for pattern in patterns {
+            assert!(
+                self.has_line(&format!("…{pattern}")),
+                "no line matches {pattern:?}\n{self}"
+            );
         }
     }
 }
