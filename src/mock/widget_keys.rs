@@ -2,9 +2,9 @@
 //! methods that reach into the store, and [`KeyFixture`]. A key is held as
 //! the facade's [`WidgetKey`] and written by its serde, which is the Hub's
 //! wire form (tests hold the two to each other); requests are read with the
-//! generated request types, their values taken through
-//! [`FromGenerated`], so that a constraint the spec adds to or drops from a
-//! field changes nothing here.
+//! generated request types (which check the spec's constraints) and their
+//! values taken out through serde ([`plain`]), so that a constraint the spec
+//! adds to or drops from a field (a newtype, an enum) changes nothing here.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use http::Method;
@@ -14,7 +14,6 @@ use super::reply::{Call, Reply, Resource, Target, json, text};
 use super::{MockHub, Shared, random_token};
 use crate::raw::types;
 use crate::widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};
-use crate::wire::FromGenerated;
 
 /// `/api/v1/widget-keys` and `/api/v1/widget-keys/{id}`.
 pub(super) const RESOURCE: Resource = Resource {
@@ -63,13 +62,15 @@ fn create(hub: &Shared, body: &[u8]) -> Reply {
     }) else {
         return text(400, INVALID);
     };
+    let (Some(name), Some(domain_allowlist), Some(agent_id)) = (
+        plain(request.name),
+        plain(request.domain_allowlist),
+        plain(request.agent_id),
+    ) else {
+        return text(400, INVALID);
+    };
     let public_key = new_public_key(&hub.account);
-    let key = new_key(
-        FromGenerated::from_generated(request.name),
-        FromGenerated::from_generated(request.domain_allowlist),
-        FromGenerated::from_generated(request.agent_id),
-        &public_key,
-    );
+    let key = new_key(name, domain_allowlist, agent_id, &public_key);
     let created = CreatedWidgetKey {
         public_key: public_key.clone(),
         widget_key: key.clone(),
@@ -99,10 +100,14 @@ fn update(hub: &Shared, id: WidgetKeyId, body: &[u8]) -> Reply {
     else {
         return text(400, INVALID);
     };
-    let name: Option<String> = FromGenerated::from_generated(request.name);
-    let domain_allowlist: Option<Vec<String>> =
-        FromGenerated::from_generated(request.domain_allowlist);
-    let agent_id: Option<Option<String>> = FromGenerated::from_generated(request.agent_id);
+    // Each field: absent, or its plain value (`agent_id`: `null` or a string).
+    let (Some(name), Some(domain_allowlist), Some(agent_id)) = (
+        plain_field::<_, String>(request.name),
+        plain_field::<_, Vec<String>>(request.domain_allowlist),
+        plain_field::<_, Option<String>>(request.agent_id),
+    ) else {
+        return text(400, INVALID);
+    };
 
     hub.with_store(|store: &mut KeyStore| {
         let Some(key) = store.keys.iter_mut().find(|k| k.id == id) else {
@@ -148,6 +153,26 @@ fn delete(hub: &Shared, id: WidgetKeyId) -> Reply {
         }
         json(200, &"Deleted")
     })
+}
+
+/// A generated value (a `String`, a constrained newtype, an enum, a list or
+/// an option of them) as the plain type it stands for, through its JSON
+/// form; `None` if it is not one.
+fn plain<T: serde::Serialize, U: serde::de::DeserializeOwned>(value: T) -> Option<U> {
+    serde_json::from_value(serde_json::to_value(value).ok()?).ok()
+}
+
+/// An optional request field as its plain type: `Some(None)` when absent,
+/// `Some(Some(u))` when present, `None` when a present value is not one.
+fn plain_field<T, U>(value: Option<T>) -> Option<Option<U>>
+where
+    T: serde::Serialize,
+    U: serde::de::DeserializeOwned,
+{
+    match value {
+        None => Some(None),
+        Some(value) => plain(value).map(Some),
+    }
 }
 
 /// The body as a JSON object; anything else (an array would deserialize
