@@ -7,7 +7,7 @@ use super::{CREATE, CreatedWidgetKey, check_agent_id, check_allowlist, check_nam
 use crate::client::Client;
 use crate::error::Result;
 use crate::raw::types;
-use crate::wire::IntoGenerated;
+use crate::wire::{FromGenerated, IntoGenerated};
 
 /// A pending create; `.await` it or call [`send`](Self::send). Built by
 /// [`WidgetKeys::create`](super::WidgetKeys::create).
@@ -94,7 +94,7 @@ impl<'a> CreateWidgetKey<'a> {
         };
         let call = self.client.call(&CREATE);
         let created = call.json(call.raw().create_widget_key(None, &body)).await?;
-        Ok(created.into())
+        Ok(CreatedWidgetKey::from_generated(created))
     }
 }
 

@@ -37,7 +37,7 @@ use crate::allowlist::AllowlistEntry;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::runner::Operation;
-use crate::wire::Param;
+use crate::wire::{FromGenerated, Param};
 
 /// What a 404 means for an operation on one key.
 const NO_SUCH_KEY: &str = "no widget key with this id in the account";
@@ -124,7 +124,7 @@ impl<'a> WidgetKeys<'a> {
     pub async fn list(&self) -> Result<Vec<WidgetKey>> {
         let call = self.client.call(&LIST);
         let keys = call.json(call.raw().list_widget_keys(None)).await?;
-        Ok(keys.into_iter().map(WidgetKey::from).collect())
+        Ok(keys.into_iter().map(WidgetKey::from_generated).collect())
     }
 
     /// Starts creating a key named `name`; set the allowlist and agent on the

@@ -131,14 +131,17 @@ macro_rules! widget_key_from {
     }};
 }
 
-impl From<types::DataWidgetKey> for WidgetKey {
-    fn from(key: types::DataWidgetKey) -> Self {
+// Through the crate's own `FromGenerated`, not `From`: a public `From`
+// impl would put a generated type into the facade's public API, which a
+// spec refresh must not change.
+impl FromGenerated<types::DataWidgetKey> for WidgetKey {
+    fn from_generated(key: types::DataWidgetKey) -> Self {
         widget_key_from!(key, types::DataWidgetKey).0
     }
 }
 
-impl From<types::DataCreatedWidgetKey> for CreatedWidgetKey {
-    fn from(key: types::DataCreatedWidgetKey) -> Self {
+impl FromGenerated<types::DataCreatedWidgetKey> for CreatedWidgetKey {
+    fn from_generated(key: types::DataCreatedWidgetKey) -> Self {
         let (widget_key, (public_key,)) =
             widget_key_from!(key, types::DataCreatedWidgetKey; public_key);
         CreatedWidgetKey {
