@@ -153,18 +153,6 @@ impl<S: Into<String>> FromGenerated<Vec<S>> for Vec<String> {
     }
 }
 
-impl<S: Into<String>> FromGenerated<Option<Vec<S>>> for Option<Vec<String>> {
-    fn from_generated(value: Option<Vec<S>>) -> Self {
-        value.map(FromGenerated::from_generated)
-    }
-}
-
-impl<S: Into<String>> FromGenerated<Option<Option<S>>> for Option<Option<String>> {
-    fn from_generated(value: Option<Option<S>>) -> Self {
-        value.map(FromGenerated::from_generated)
-    }
-}
-
 impl FromGenerated<DateTime<Utc>> for DateTime<Utc> {
     fn from_generated(value: DateTime<Utc>) -> Self {
         value
