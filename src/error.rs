@@ -6,6 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::shown_once::ShownOnce;
+
 /// A `Result` whose error is [`kataven::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -108,74 +110,6 @@ pub enum Error {
         /// The Hub's id for the request (`x-request-id`).
         request_id: Option<Box<str>>,
     },
-}
-
-/// A value the Hub shows only once (such as the plaintext of a new key),
-/// recovered from a response that otherwise failed to decode. It is the
-/// only copy: store it.
-///
-/// Its `Debug` and the error's `Display` show the value only when the
-/// resource says it may be printed (a widget's public key may; a secret
-/// would not be).
-///
-/// ```
-/// # fn handle(err: kataven::Error) {
-/// if let Some(value) = err.shown_once() {
-///     eprintln!("the Hub's {} was {}: store it", value.field(), value.value());
-/// }
-/// # }
-/// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ShownOnce {
-    field: &'static OnceField,
-    value: Box<str>,
-}
-
-/// What a resource says about a value its Hub shows only once: the
-/// response field, and whether the value may be printed. A `static` of the
-/// resource's, so that a [`ShownOnce`] stays two words (and [`Error`] small).
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct OnceField {
-    pub(crate) name: &'static str,
-    /// A public key may appear in `Debug` and `Display`; a secret may not.
-    pub(crate) printable: bool,
-}
-
-impl ShownOnce {
-    pub(crate) fn new(field: &'static OnceField, value: String) -> Self {
-        Self {
-            field,
-            value: value.into_boxed_str(),
-        }
-    }
-
-    /// The value as it may be shown: itself, or `[redacted]`.
-    fn shown(&self) -> &str {
-        if self.field.printable {
-            &self.value
-        } else {
-            "[redacted]"
-        }
-    }
-
-    /// The response field it came from, e.g. `public_key`.
-    pub fn field(&self) -> &'static str {
-        self.field.name
-    }
-
-    /// The value.
-    pub fn value(&self) -> &str {
-        &self.value
-    }
-}
-
-impl fmt::Debug for ShownOnce {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ShownOnce")
-            .field("field", &self.field.name)
-            .field("value", &self.shown())
-            .finish()
-    }
 }
 
 impl Error {
@@ -372,19 +306,18 @@ impl fmt::Display for Error {
                     one_line(problem, 300)
                 )?;
                 if let Some(once) = shown_once {
-                    if once.field.printable {
-                        write!(
+                    match once.printable() {
+                        Some(value) => write!(
                             f,
                             "; it held the new {} {}: store it now, the Hub will not show it again",
-                            once.field.name,
-                            one_line(&once.value, 200)
-                        )?;
-                    } else {
-                        write!(
+                            once.field(),
+                            one_line(value, 200)
+                        )?,
+                        None => write!(
                             f,
                             "; it held the new {} (Error::shown_once has it): store it now, the Hub will not show it again",
-                            once.field.name
-                        )?;
+                            once.field()
+                        )?,
                     }
                 }
                 f.write_str(&attempts_note(*attempts))?;
@@ -408,7 +341,8 @@ impl std::error::Error for Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{Error, OnceField, ShownOnce};
+    use super::{Error, ShownOnce};
+    use crate::shown_once::OnceField;
 
     /// Small enough for clippy's `result_large_err` (128 bytes) in users' code.
     #[test]
@@ -429,10 +363,14 @@ mod tests {
         };
         static SECRET: OnceField = OnceField {
             name: "secret",
+            prefix: "sk_live_",
+            tail_field: "key_last8",
             printable: false,
         };
         static PUBLIC: OnceField = OnceField {
             name: "public_key",
+            prefix: "pk_live_",
+            tail_field: "key_last8",
             printable: true,
         };
         let secret = decode(ShownOnce::new(&SECRET, "sk_live_acme_S3CRET".into()));

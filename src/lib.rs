@@ -77,6 +77,7 @@
 mod account;
 pub mod allowlist;
 mod error;
+mod shown_once;
 mod wire;
 // The HTTP layer (settings, retries, bodies, progenitor's hooks), and the
 // generated bindings it serves (the one import cycle, forced by progenitor).
@@ -94,10 +95,11 @@ pub use chrono;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_API_KEY, ENV_BASE_URL,
 };
-pub use error::{Error, Result, ShownOnce};
+pub use error::{Error, Result};
 /// The reqwest the SDK is built on, for [`ClientBuilder::http_client`]: build
 /// your client with this one, so that the versions match.
 pub use reqwest;
+pub use shown_once::ShownOnce;
 pub use widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};
 
 /// The README's examples, compiled and run as doctests.

@@ -13,16 +13,14 @@ use std::future::Future;
 use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result, ShownOnce};
+use crate::error::{Error, Result};
 use crate::http::{Answer, BodyProblem, Bound, Reply, Transport};
 use crate::raw;
+use crate::shown_once::{self, OnceField};
 
 /// What a generated method returns.
 pub(crate) type Generated<T> =
     std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
-
-/// Finds a value the Hub shows only once in a body that did not decode.
-pub(crate) type Recover = fn(&[u8]) -> Option<ShownOnce>;
 
 /// How a resource's operation is judged.
 #[derive(Clone, Copy, Debug)]
@@ -32,9 +30,10 @@ pub(crate) struct Operation {
     pub(crate) repeatable: bool,
     /// What a 404 means for this operation, for the error message.
     pub(crate) not_found: Option<&'static str>,
-    /// Finds a value the Hub shows only once (a new key) in a success body
-    /// that did not decode or did not arrive whole.
-    pub(crate) recover: Option<Recover>,
+    /// The value the Hub shows only once in this operation's answer (a new
+    /// key), to look for in a success body that did not decode or did not
+    /// arrive whole, and to keep out of the error when it is a secret.
+    pub(crate) shown_once: Option<&'static OnceField>,
     /// What to tell the caller when a success body is lost and nothing was
     /// recovered (e.g. that the key exists and how to find it).
     pub(crate) lost_body: Option<&'static str>,
@@ -45,7 +44,7 @@ impl Operation {
     pub(crate) const PLAIN: Operation = Operation {
         repeatable: false,
         not_found: None,
-        recover: None,
+        shown_once: None,
         lost_body: None,
     };
 }
@@ -219,7 +218,7 @@ impl<'c> Call<'c> {
                 "its body is larger than max_response_bytes ({limit}); raise it on the ClientBuilder if this is expected"
             ),
         };
-        let writes = self.operation.recover.is_some() || self.operation.lost_body.is_some();
+        let writes = self.operation.shown_once.is_some() || self.operation.lost_body.is_some();
         if writes {
             // The write happened: say so, and keep what the body held.
             return self.lost(operation, attempts, answer, what);
@@ -248,10 +247,11 @@ impl<'c> Call<'c> {
         answer: &Answer,
         problem: String,
     ) -> Error {
+        let complete = answer.problem.is_none();
         let shown_once = self
             .operation
-            .recover
-            .and_then(|recover| recover(&answer.body));
+            .shown_once
+            .and_then(|field| shown_once::find(field, &answer.body, complete));
         if let Some(once) = &shown_once {
             tracing::warn!(
                 operation,
@@ -267,11 +267,18 @@ impl<'c> Call<'c> {
         };
         let text = String::from_utf8_lossy(&answer.body);
         let kept: String = text.chars().take(crate::http::MAX_ERROR_BODY).collect();
+        // What arrived of a secret (all of it, or the part before a cut)
+        // stays out of the error, also out of a decoder's message that
+        // quotes a value; the recovered value is kept apart.
+        let redact = |text: String| match self.operation.shown_once {
+            Some(field) => shown_once::redact(field, text),
+            None => text,
+        };
         Error::Decode {
             operation,
             status: answer.status,
-            problem: self.transport().scrub(problem),
-            body: self.transport().scrub(kept),
+            problem: self.transport().scrub(redact(problem)),
+            body: self.transport().scrub(redact(kept)),
             shown_once,
             attempts,
             request_id: self.request_id(answer),

@@ -25,7 +25,6 @@
 mod create;
 mod ids;
 mod model;
-mod recover;
 mod update;
 
 pub use create::CreateWidgetKey;
@@ -37,14 +36,24 @@ use crate::allowlist::AllowlistEntry;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::runner::Operation;
+use crate::shown_once::OnceField;
 use crate::wire::{FromGenerated, Param};
 
 /// What a 404 means for an operation on one key.
 const NO_SUCH_KEY: &str = "no widget key with this id in the account";
 
+/// The plaintext key a create returns once. Public by design (the allowlist
+/// protects it), so an error may print it.
+static PUBLIC_KEY: OnceField = OnceField {
+    name: "public_key",
+    prefix: "pk_live_",
+    tail_field: "key_last8",
+    printable: true,
+};
+
 const LIST: Operation = Operation::PLAIN;
 const CREATE: Operation = Operation {
-    recover: Some(recover::public_key),
+    shown_once: Some(&PUBLIC_KEY),
     lost_body: Some(
         "the key was created: do not retry (that would mint a second key); list the keys to find it",
     ),
@@ -93,7 +102,7 @@ impl Error {
     /// ```
     pub fn public_key(&self) -> Option<PublicKey> {
         self.shown_once()
-            .filter(|once| once.field() == "public_key")
+            .filter(|once| once.field() == PUBLIC_KEY.name)
             .map(|once| PublicKey::from(once.value()))
     }
 }
