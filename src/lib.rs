@@ -77,6 +77,8 @@
 mod account;
 pub mod allowlist;
 mod error;
+mod id;
+mod input;
 mod shown_once;
 mod wire;
 // The HTTP layer (settings, retries, bodies, progenitor's hooks), and the

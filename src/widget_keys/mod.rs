@@ -35,6 +35,7 @@ pub use update::UpdateWidgetKey;
 use crate::allowlist::AllowlistEntry;
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::input::check_name;
 use crate::runner::Operation;
 use crate::shown_once::OnceField;
 use crate::wire::{FromGenerated, Param};
@@ -208,30 +209,9 @@ impl<'a> WidgetKeys<'a> {
     }
 }
 
-/// A key id as the generated method takes it. The facade insists on the
-/// Hub's UUID form whatever the spec says, so a typo fails before sending.
+/// A key id as the generated method takes it, checked before sending.
 fn key_id<T: ?Sized + crate::wire::PathParam>(id: &str) -> Result<Param<T>> {
-    let id = id.trim();
-    if id.is_empty() {
-        return Err(Error::invalid("id", "the widget key id is empty"));
-    }
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(Error::invalid(
-            "id",
-            format!(
-                "`{}` is not a widget key id (a UUID, as `list` returns it)",
-                id.escape_debug()
-            ),
-        ));
-    }
-    Param::parse("id", id)
-}
-
-fn check_name(name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        return Err(Error::invalid("name", "it is empty or only whitespace"));
-    }
-    Ok(())
+    crate::input::uuid_id("widget key", id)
 }
 
 fn check_agent_id(agent_id: &str) -> Result<()> {
