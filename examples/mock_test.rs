@@ -94,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 #[cfg(test)]
 mod tests {
-    use kataven::mock::{Fault, KeyFixture, MockHub};
+    use kataven::mock::{Fault, MockHub, WidgetKeyFixture};
 
     use super::app::{self, Provisioned, Retired};
 
@@ -110,13 +110,16 @@ mod tests {
             app::provision(&client, "acme.com").await.unwrap(),
             Provisioned::TryLater
         );
-        assert!(hub.keys().is_empty(), "nothing was created");
+        assert!(hub.widget_keys().list().is_empty(), "nothing was created");
 
         let Provisioned::Key(key) = app::provision(&client, "acme.com").await.unwrap() else {
             panic!("the second try should create the key");
         };
-        assert_eq!(hub.issued_keys(), [key]);
-        assert_eq!(hub.keys()[0].domain_allowlist, ["acme.com", "*.acme.com"]);
+        assert_eq!(hub.widget_keys().issued(), [key]);
+        assert_eq!(
+            hub.widget_keys().list()[0].domain_allowlist,
+            ["acme.com", "*.acme.com"]
+        );
     }
 
     #[tokio::test]
@@ -124,8 +127,14 @@ mod tests {
         let hub = MockHub::start().await;
         let client = hub.client().unwrap();
         // Keys in the state the test needs, without going through create.
-        let used = hub.seed(KeyFixture::new("in production").used()).widget_key;
-        let fresh = hub.seed(KeyFixture::new("never used")).widget_key;
+        let used = hub
+            .widget_keys()
+            .seed(WidgetKeyFixture::new("in production").used())
+            .widget_key;
+        let fresh = hub
+            .widget_keys()
+            .seed(WidgetKeyFixture::new("never used"))
+            .widget_key;
 
         assert_eq!(
             app::retire(&client, &used.id).await.unwrap(),
@@ -135,7 +144,7 @@ mod tests {
             app::retire(&client, &fresh.id).await.unwrap(),
             Retired::Deleted
         );
-        let left = hub.keys();
+        let left = hub.widget_keys().list();
         assert_eq!(left.len(), 1);
         assert!(left[0].id == used.id && left[0].is_disabled());
     }
@@ -152,14 +161,14 @@ mod tests {
     /// A unit test: no server, a key in any state from the fixture.
     #[test]
     fn keys_are_described_by_their_state() {
-        let revoked = KeyFixture::new("old")
+        let revoked = WidgetKeyFixture::new("old")
             .domain_allowlist(["acme.com"])
             .disabled()
             .build();
         assert!(app::describe(&revoked).ends_with(": revoked"));
-        let blocked = KeyFixture::new("new").build();
+        let blocked = WidgetKeyFixture::new("new").build();
         assert!(app::describe(&blocked).ends_with(": blocked (no allowed sites)"));
-        let active = KeyFixture::new("live")
+        let active = WidgetKeyFixture::new("live")
             .domain_allowlist(["acme.com"])
             .build();
         assert_eq!(

@@ -110,7 +110,7 @@ fn calls_under_random_faults_lose_nothing_and_duplicate_nothing() {
             requests - calls,
         );
         assert_eq!(lists, calls - calls.div_ceil(10), "every list succeeds through retries");
-        (report, hub.issued_keys().len(), creates)
+        (report, hub.widget_keys().issued().len(), creates)
     });
     assert_eq!(
         created_by_hub, succeeded_creates,

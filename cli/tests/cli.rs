@@ -123,7 +123,8 @@ impl Hub {
 
     fn names(&self) -> Vec<(String, bool)> {
         self.hub
-            .keys()
+            .widget_keys()
+            .list()
             .into_iter()
             .map(|k| (k.name.clone(), k.is_disabled()))
             .collect()
@@ -247,7 +248,8 @@ fn the_plan_apply_cycle_creates_updates_prunes_and_converges() {
     insta::assert_snapshot!("apply_create", redact(&apply.stdout));
     let issued: Vec<String> = hub
         .hub
-        .issued_keys()
+        .widget_keys()
+        .issued()
         .iter()
         .map(|k| k.to_string())
         .collect();
@@ -259,7 +261,7 @@ fn the_plan_apply_cycle_creates_updates_prunes_and_converges() {
     assert_eq!(saved["acme.com production"], issued[0].as_str());
     assert_eq!(saved["staging"], issued[1].as_str());
     assert_eq!(mode(&keys_path), 0o600);
-    let production = &hub.hub.keys()[0];
+    let production = &hub.hub.widget_keys().list()[0];
     assert_eq!(production.domain_allowlist, ["acme.com", "*.acme.com"]);
     assert_eq!(
         production.agent_id.as_deref(),
@@ -276,7 +278,7 @@ fn the_plan_apply_cycle_creates_updates_prunes_and_converges() {
     // (soft delete), one already disabled (left alone).
     hub.create("old", &["old.acme.com"]);
     let used = hub.create("used", &["used.acme.com"]);
-    assert!(hub.hub.mark_used(&used));
+    assert!(hub.hub.widget_keys().mark_used(&used));
     let retired = hub.create("retired", &["retired.acme.com"]);
     hub.run(&["widget-keys", "revoke", &retired]);
 
@@ -306,7 +308,7 @@ fn the_plan_apply_cycle_creates_updates_prunes_and_converges() {
             ("docs".to_string(), false),
         ]
     );
-    let production = &hub.hub.keys()[0];
+    let production = &hub.hub.widget_keys().list()[0];
     assert_eq!(
         production.domain_allowlist,
         ["*.acme.com", "acme.com", "https://acme.io"]
@@ -355,7 +357,7 @@ fn plan_and_apply_in_json() {
     assert_eq!(created["name"], "acme.com production");
     assert_eq!(
         created["public_key"],
-        hub.hub.issued_keys()[0].as_str(),
+        hub.hub.widget_keys().issued()[0].as_str(),
         "the CreatedWidgetKey's serde form, flat"
     );
     assert!(created["id"].is_string() && created["key_last8"].is_string());
@@ -386,7 +388,7 @@ fn a_failure_mid_apply_keeps_the_keys_already_minted() {
 
     let apply = hub.run(&["widget-keys", "apply", "-f", &file, "--keys-out", keys_out]);
     assert_eq!(apply.code, 1, "{apply:#?}");
-    let first_key = hub.hub.issued_keys()[0].to_string();
+    let first_key = hub.hub.widget_keys().issued()[0].to_string();
     assert!(apply.stdout.contains(&first_key), "{apply:#?}");
     assert!(!apply.stdout.contains("error"), "errors stay on stderr");
     let stderr = &apply.stderr;
@@ -414,7 +416,7 @@ fn a_failure_mid_apply_keeps_the_keys_already_minted() {
     hub.hub.inject(Fault::status(503), 1);
     let apply = hub.run(&["widget-keys", "apply", "-f", &file]);
     assert_eq!(apply.code, 1, "{apply:#?}");
-    let second_key = hub.hub.issued_keys()[1].to_string();
+    let second_key = hub.hub.widget_keys().issued()[1].to_string();
     assert!(
         apply
             .stderr
@@ -432,7 +434,7 @@ fn a_failure_mid_apply_keeps_the_keys_already_minted() {
     );
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(keys_out).unwrap()).unwrap();
     assert_eq!(saved.as_object().unwrap().len(), 2, "{saved}");
-    assert_eq!(hub.hub.keys().len(), 3);
+    assert_eq!(hub.hub.widget_keys().list().len(), 3);
 }
 
 #[test]
@@ -518,7 +520,7 @@ fn list_in_a_table_and_in_json() {
 
     hub.create("acme.com production", &["acme.com", "*.acme.com"]);
     let used = hub.create("blocked", &[]);
-    hub.hub.mark_used(&used);
+    hub.hub.widget_keys().mark_used(&used);
     let list = hub.run(&["widget-keys", "list"]);
     assert_eq!((list.code, list.stderr.as_str()), (0, ""));
     insta::assert_snapshot!("list_table", redact(&list.stdout));
@@ -572,7 +574,7 @@ fn create_prints_the_key_once_and_merges_it_into_the_keys_file() {
         keys_out,
     ]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:#?}");
-    let key = hub.hub.issued_keys()[0].to_string();
+    let key = hub.hub.widget_keys().issued()[0].to_string();
     assert_eq!(run.stdout.matches(&key).count(), 1);
     insta::assert_snapshot!("create_table", redact(&run.stdout));
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&keys_path).unwrap()).unwrap();
@@ -582,7 +584,7 @@ fn create_prints_the_key_once_and_merges_it_into_the_keys_file() {
     );
     assert_eq!(mode(&keys_path), 0o600);
     assert_eq!(
-        hub.hub.keys()[0].domain_allowlist,
+        hub.hub.widget_keys().list()[0].domain_allowlist,
         ["acme.com", "*.acme.com"]
     );
 
@@ -597,7 +599,10 @@ fn create_prints_the_key_once_and_merges_it_into_the_keys_file() {
     ]);
     assert_eq!(run.code, 0, "{run:#?}");
     let doc = run.json();
-    assert_eq!(doc["public_key"], hub.hub.issued_keys()[1].as_str());
+    assert_eq!(
+        doc["public_key"],
+        hub.hub.widget_keys().issued()[1].as_str()
+    );
     assert_eq!(doc["name"], "dev");
     assert!(
         run.stderr.contains("warning: `localhost:*` lets in pages"),
@@ -687,7 +692,7 @@ fn update_revoke_and_delete() {
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(redact(&run.stdout), "deleted \"acme (prod)\" (id <id>)\n");
     let used = hub.create("used", &["used.acme.com"]);
-    hub.hub.mark_used(&used);
+    hub.hub.widget_keys().mark_used(&used);
     let run = hub.run(&["widget-keys", "delete", &used, "--output", "json"]);
     assert_eq!(run.code, 0, "{run:#?}");
     let doc = run.json();

@@ -5,7 +5,7 @@
 
 use http::{HeaderMap, HeaderValue, Method, header};
 
-use super::reply::{Call, Outcome, Reply, Resource, Target, raw, text};
+use super::reply::{Call, Caller, Credential, Outcome, Reply, Resource, Target, raw, text};
 use super::{Fault, RecordedRequest, Shared, random_token, widget_keys};
 
 /// The resources the Hub serves: collection path -> handler, one row each.
@@ -112,12 +112,14 @@ fn route(hub: &Shared, method: &Method, path: &str, headers: &HeaderMap, body: &
     if !allowed.contains(&method.as_str()) {
         return method_not_allowed(allowed);
     }
-    if let Err((status, message)) = authenticate(hub, headers) {
-        return text(status, message);
-    }
+    let caller = match authenticate(hub, headers) {
+        Ok(caller) => caller,
+        Err((status, message)) => return text(status, message),
+    };
     (resource.handle)(
         hub,
         &Call {
+            caller,
             method,
             target,
             body,
@@ -125,9 +127,10 @@ fn route(hub: &Shared, method: &Method, path: &str, headers: &HeaderMap, body: &
     )
 }
 
-/// Bearer auth as the Hub documents it: an API key alone, or a JWT with
-/// `X-Account-ID`. The error is a status and its plain-text message.
-fn authenticate(hub: &Shared, headers: &HeaderMap) -> Result<(), (u16, &'static str)> {
+/// Bearer auth as the Hub documents it: an API key alone (the Hub's own, or
+/// one a resource minted and still honours), or a JWT with `X-Account-ID`.
+/// The error is a status and its plain-text message.
+fn authenticate(hub: &Shared, headers: &HeaderMap) -> Result<Caller, (u16, &'static str)> {
     let account = match headers.get("x-account-id") {
         None => None,
         Some(value) => match value.to_str() {
@@ -147,16 +150,25 @@ fn authenticate(hub: &Shared, headers: &HeaderMap) -> Result<(), (u16, &'static 
         return Err((403, "Forbidden"));
     }
     if token == hub.api_key {
-        return Ok(());
+        return Ok(Caller::ApiKey);
     }
     if token == hub.jwt {
         return match account {
             None => Err((400, "Missing X-Account-ID")),
-            Some(account) if account == hub.account => Ok(()),
+            Some(account) if account == hub.account => Ok(Caller::Session),
             Some(_) => Err((403, "Forbidden")),
         };
     }
-    Err((401, "Unauthorized"))
+    // Asked afresh on every request: a key revoked a moment ago is refused.
+    let minted = RESOURCES
+        .iter()
+        .filter_map(|(_, resource)| resource.credential)
+        .map(|credential| credential(hub, token))
+        .find(|verdict| *verdict != Credential::Unknown);
+    match minted {
+        Some(Credential::Valid) => Ok(Caller::ApiKey),
+        _ => Err((401, "Unauthorized")),
+    }
 }
 
 fn fault_message(status: u16) -> &'static str {

@@ -29,8 +29,8 @@
 //! ([`requests`](MockHub::requests)), injects [faults](Fault), on every
 //! route or on one ([`inject`](MockHub::inject),
 //! [`inject_on`](MockHub::inject_on)), holds keys you seed in any state
-//! ([`seed`](MockHub::seed), [`KeyFixture`]), and
-//! [`reset`](MockHub::reset)s. [`KeyFixture`] also makes
+//! (per resource: [`MockHub::widget_keys`] with [`WidgetKeyFixture`]), and
+//! [`reset`](MockHub::reset)s. [`WidgetKeyFixture`] also makes
 //! [`WidgetKey`](crate::WidgetKey)s for unit tests without a server.
 //!
 //! ```
@@ -53,11 +53,12 @@
 mod dispatch;
 mod fault;
 mod reply;
+mod request;
 mod server;
 mod widget_keys;
 
 pub use fault::Fault;
-pub use widget_keys::KeyFixture;
+pub use widget_keys::{MockWidgetKeys, WidgetKeyFixture};
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -78,7 +79,7 @@ use fault::FaultQueue;
 /// let hub = kataven::mock::MockHub::start().await;
 /// let client = hub.client()?;
 /// let created = client.widget_keys().create("acme.com production").await?;
-/// assert_eq!(hub.keys(), [created.widget_key]);
+/// assert_eq!(hub.widget_keys().list(), [created.widget_key]);
 /// # Ok(()) }
 /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 /// # }
@@ -565,10 +566,10 @@ impl MockHub {
     /// ```
     /// # #[cfg(feature = "mock")] {
     /// # async fn run() -> kataven::Result<()> {
-    /// use kataven::mock::{Fault, KeyFixture, MockHub};
+    /// use kataven::mock::{Fault, WidgetKeyFixture, MockHub};
     ///
     /// let hub = MockHub::start().await;
-    /// hub.seed(KeyFixture::new("left over"));
+    /// hub.widget_keys().seed(WidgetKeyFixture::new("left over"));
     /// hub.inject(Fault::status(500), 1);
     /// hub.reset();
     /// assert!(hub.client()?.widget_keys().list().await?.is_empty());

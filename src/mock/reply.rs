@@ -15,10 +15,34 @@ pub(super) struct Resource {
     pub(super) item_methods: &'static [&'static str],
     /// Answers an authenticated request with an allowed method.
     pub(super) handle: fn(&Shared, &Call<'_>) -> Reply,
+    /// For a resource whose items are credentials (API keys): what it makes
+    /// of a bearer token that is not the Hub's own key or session.
+    pub(super) credential: Option<fn(&Shared, &str) -> Credential>,
+}
+
+/// What a resource makes of a bearer token it was asked about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Credential {
+    /// Not one of its keys.
+    Unknown,
+    /// One of its keys, enabled and unexpired: the caller is authenticated.
+    Valid,
+    /// One of its keys, but revoked or expired: 401.
+    Refused,
+}
+
+/// Who made an authenticated request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Caller {
+    /// An `sk_live_` API key: a server, an SDK, CI.
+    ApiKey,
+    /// A person's session (a JWT with `X-Account-ID`), as the Hub UI has.
+    Session,
 }
 
 /// A request as a resource's handler sees it.
 pub(super) struct Call<'a> {
+    pub(super) caller: Caller,
     pub(super) method: &'a Method,
     pub(super) target: Target<'a>,
     pub(super) body: &'a [u8],

@@ -1,16 +1,14 @@
-//! The mock Hub's widget keys: their routes and store, the [`MockHub`]
-//! methods that reach into the store, and [`KeyFixture`]. A key is held as
-//! the facade's [`WidgetKey`] and written by its serde, which is the Hub's
-//! wire form (tests hold the two to each other); requests are read with the
-//! generated request types (which check the spec's constraints) and their
-//! values taken out through serde ([`plain`]), so that a constraint the spec
-//! adds to or drops from a field (a newtype, an enum) changes nothing here.
+//! The mock Hub's widget keys: their routes and store, the handle a test
+//! reaches the store with ([`MockHub::widget_keys`]), and
+//! [`WidgetKeyFixture`]. A key is held as the facade's [`WidgetKey`] and
+//! written by its serde, which is the Hub's wire form (tests hold the two to
+//! each other); requests are read with the generated request types (which
+//! check the spec's constraints) through `request.rs`.
 
-use chrono::{DateTime, SubsecRound, Utc};
 use http::Method;
-use serde_json::Value;
 
 use super::reply::{Call, Reply, Resource, Target, json, text};
+use super::request::{has_null, json_object, now, plain, plain_field};
 use super::{MockHub, Shared, random_token};
 use crate::raw::types;
 use crate::widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};
@@ -20,13 +18,14 @@ pub(super) const RESOURCE: Resource = Resource {
     collection_methods: &["GET", "POST"],
     item_methods: &["PATCH", "DELETE"],
     handle,
+    credential: None,
 };
 
 /// What the Hub says when it could not find the key.
 const NOT_FOUND: &str = "Widget key not found";
 
 #[derive(Debug, Default)]
-struct KeyStore {
+struct WidgetKeyStore {
     /// In creation order.
     keys: Vec<WidgetKey>,
     /// Every plaintext key that create returned, in order.
@@ -52,7 +51,7 @@ fn handle(hub: &Shared, call: &Call<'_>) -> Reply {
 }
 
 fn list(hub: &Shared) -> Reply {
-    hub.with_store(|store: &mut KeyStore| json(200, &store.keys))
+    hub.with_store(|store: &mut WidgetKeyStore| json(200, &store.keys))
 }
 
 fn create(hub: &Shared, body: &[u8]) -> Reply {
@@ -75,7 +74,7 @@ fn create(hub: &Shared, body: &[u8]) -> Reply {
         public_key: public_key.clone(),
         widget_key: key.clone(),
     };
-    hub.with_store(|store: &mut KeyStore| {
+    hub.with_store(|store: &mut WidgetKeyStore| {
         store.keys.push(key);
         store.issued.push(public_key);
     });
@@ -90,10 +89,7 @@ fn update(hub: &Shared, id: WidgetKeyId, body: &[u8]) -> Reply {
     let Some(fields) = json_object(body) else {
         return text(400, INVALID);
     };
-    if NOT_NULLABLE
-        .iter()
-        .any(|field| fields.get(field).is_some_and(Value::is_null))
-    {
+    if has_null(&fields, &NOT_NULLABLE) {
         return text(400, INVALID);
     }
     let Ok(request) = serde_json::from_value::<types::HandlersUpdateWidgetKeyRequest>(fields)
@@ -109,7 +105,7 @@ fn update(hub: &Shared, id: WidgetKeyId, body: &[u8]) -> Reply {
         return text(400, INVALID);
     };
 
-    hub.with_store(|store: &mut KeyStore| {
+    hub.with_store(|store: &mut WidgetKeyStore| {
         let Some(key) = store.keys.iter_mut().find(|k| k.id == id) else {
             return text(404, NOT_FOUND);
         };
@@ -136,7 +132,7 @@ fn update(hub: &Shared, id: WidgetKeyId, body: &[u8]) -> Reply {
 }
 
 fn delete(hub: &Shared, id: WidgetKeyId) -> Reply {
-    hub.with_store(|store: &mut KeyStore| {
+    hub.with_store(|store: &mut WidgetKeyStore| {
         let Some(index) = store.keys.iter().position(|k| k.id == id) else {
             return text(404, NOT_FOUND);
         };
@@ -153,35 +149,6 @@ fn delete(hub: &Shared, id: WidgetKeyId) -> Reply {
         }
         json(200, &"Deleted")
     })
-}
-
-/// A generated value (a `String`, a constrained newtype, an enum, a list or
-/// an option of them) as the plain type it stands for, through its JSON
-/// form; `None` if it is not one.
-fn plain<T: serde::Serialize, U: serde::de::DeserializeOwned>(value: T) -> Option<U> {
-    serde_json::from_value(serde_json::to_value(value).ok()?).ok()
-}
-
-/// An optional request field as its plain type: `Some(None)` when absent,
-/// `Some(Some(u))` when present, `None` when a present value is not one.
-fn plain_field<T, U>(value: Option<T>) -> Option<Option<U>>
-where
-    T: serde::Serialize,
-    U: serde::de::DeserializeOwned,
-{
-    match value {
-        None => Some(None),
-        Some(value) => plain(value).map(Some),
-    }
-}
-
-/// The body as a JSON object; anything else (an array would deserialize
-/// into a struct field by field) is refused.
-fn json_object(body: &[u8]) -> Option<Value> {
-    match serde_json::from_slice(body) {
-        Ok(object @ Value::Object(_)) => Some(object),
-        _ => None,
-    }
 }
 
 fn new_public_key(account: &str) -> PublicKey {
@@ -209,45 +176,50 @@ fn new_key(
     }
 }
 
-/// Now, to the microsecond, as the Hub's database keeps time.
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
 impl MockHub {
-    /// Marks a key used, as a widget bootstrapping with it would: sets
-    /// `last_used_at`, so that delete only disables it. Returns whether the
-    /// key exists.
+    /// The widget keys it holds, to look at or to seed.
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
     /// # async fn run() -> kataven::Result<()> {
     /// let hub = kataven::mock::MockHub::start().await;
-    /// let client = hub.client()?;
-    /// let id = client.widget_keys().create("acme.com").await?.widget_key.id;
-    /// assert!(hub.mark_used(&id));
-    /// client.widget_keys().delete(&id).await?;
-    /// assert!(hub.keys()[0].is_disabled()); // soft-deleted
+    /// let created = hub.client()?.widget_keys().create("acme.com production").await?;
+    /// assert_eq!(hub.widget_keys().list(), [created.widget_key]);
     /// # Ok(()) }
     /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// # }
     /// ```
-    pub fn mark_used(&self, id: impl AsRef<str>) -> bool {
-        let Ok(id) = uuid::Uuid::parse_str(id.as_ref()) else {
-            return false;
-        };
-        let id = WidgetKeyId::from_uuid(id);
-        self.state.with_store(|store: &mut KeyStore| {
-            match store.keys.iter_mut().find(|k| k.id == id) {
-                Some(key) => {
-                    key.last_used_at = Some(now());
-                    true
-                }
-                None => false,
-            }
-        })
+    pub fn widget_keys(&self) -> MockWidgetKeys<'_> {
+        MockWidgetKeys { hub: &self.state }
     }
+}
 
+/// The widget keys a [`MockHub`] holds; get it from [`MockHub::widget_keys`].
+///
+/// ```
+/// # #[cfg(feature = "mock")] {
+/// use kataven::mock::{MockHub, WidgetKeyFixture};
+///
+/// # async fn run() {
+/// let hub = MockHub::start().await;
+/// hub.widget_keys().seed(WidgetKeyFixture::new("in production").used());
+/// assert_eq!(hub.widget_keys().list().len(), 1);
+/// # }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+/// # }
+/// ```
+#[derive(Clone, Copy)]
+pub struct MockWidgetKeys<'a> {
+    hub: &'a Shared,
+}
+
+impl std::fmt::Debug for MockWidgetKeys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockWidgetKeys").finish_non_exhaustive()
+    }
+}
+
+impl MockWidgetKeys<'_> {
     /// The keys it holds now, in creation order (deleted ones are gone;
     /// soft-deleted ones are disabled).
     ///
@@ -256,14 +228,14 @@ impl MockHub {
     /// # async fn run() -> kataven::Result<()> {
     /// let hub = kataven::mock::MockHub::start().await;
     /// hub.client()?.widget_keys().create("acme.com").await?;
-    /// assert_eq!(hub.keys()[0].name, "acme.com");
+    /// assert_eq!(hub.widget_keys().list()[0].name, "acme.com");
     /// # Ok(()) }
     /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// # }
     /// ```
-    pub fn keys(&self) -> Vec<WidgetKey> {
-        self.state
-            .with_store(|store: &mut KeyStore| store.keys.clone())
+    pub fn list(&self) -> Vec<WidgetKey> {
+        self.hub
+            .with_store(|store: &mut WidgetKeyStore| store.keys.clone())
     }
 
     /// Every plaintext key that create returned, in order (as a test oracle:
@@ -275,14 +247,14 @@ impl MockHub {
     /// # async fn run() -> kataven::Result<()> {
     /// let hub = kataven::mock::MockHub::start().await;
     /// let created = hub.client()?.widget_keys().create("acme.com").await?;
-    /// assert_eq!(hub.issued_keys(), [created.public_key]);
+    /// assert_eq!(hub.widget_keys().issued(), [created.public_key]);
     /// # Ok(()) }
     /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// # }
     /// ```
-    pub fn issued_keys(&self) -> Vec<PublicKey> {
-        self.state
-            .with_store(|store: &mut KeyStore| store.issued.clone())
+    pub fn issued(&self) -> Vec<PublicKey> {
+        self.hub
+            .with_store(|store: &mut WidgetKeyStore| store.issued.clone())
     }
 
     /// Puts a key in the state the fixture describes straight into the Hub,
@@ -292,11 +264,11 @@ impl MockHub {
     /// ```
     /// # #[cfg(feature = "mock")] {
     /// # async fn run() -> kataven::Result<()> {
-    /// use kataven::mock::{KeyFixture, MockHub};
+    /// use kataven::mock::{MockHub, WidgetKeyFixture};
     ///
     /// let hub = MockHub::start().await;
-    /// let used = hub.seed(KeyFixture::new("in production").used()).widget_key;
-    /// let fresh = hub.seed(KeyFixture::new("never used")).widget_key;
+    /// let used = hub.widget_keys().seed(WidgetKeyFixture::new("in production").used()).widget_key;
+    /// let fresh = hub.widget_keys().seed(WidgetKeyFixture::new("never used")).widget_key;
     ///
     /// let client = hub.client()?;
     /// client.widget_keys().delete(&used.id).await?;
@@ -308,19 +280,52 @@ impl MockHub {
     /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// # }
     /// ```
-    pub fn seed(&self, fixture: KeyFixture) -> CreatedWidgetKey {
-        let (widget_key, public_key) = fixture.into_key(&self.state.account);
-        self.state
-            .with_store(|store: &mut KeyStore| store.keys.push(widget_key.clone()));
+    pub fn seed(&self, fixture: WidgetKeyFixture) -> CreatedWidgetKey {
+        let (widget_key, public_key) = fixture.into_key(&self.hub.account);
+        self.hub
+            .with_store(|store: &mut WidgetKeyStore| store.keys.push(widget_key.clone()));
         CreatedWidgetKey {
             public_key,
             widget_key,
         }
     }
+
+    /// Marks a key used, as a widget bootstrapping with it would: sets
+    /// `last_used_at`, so that delete only disables it. Returns whether the
+    /// key exists.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = hub.client()?;
+    /// let id = client.widget_keys().create("acme.com").await?.widget_key.id;
+    /// assert!(hub.widget_keys().mark_used(&id));
+    /// client.widget_keys().delete(&id).await?;
+    /// assert!(hub.widget_keys().list()[0].is_disabled()); // soft-deleted
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn mark_used(&self, id: impl AsRef<str>) -> bool {
+        let Ok(id) = uuid::Uuid::parse_str(id.as_ref()) else {
+            return false;
+        };
+        let id = WidgetKeyId::from_uuid(id);
+        self.hub.with_store(|store: &mut WidgetKeyStore| {
+            match store.keys.iter_mut().find(|k| k.id == id) {
+                Some(key) => {
+                    key.last_used_at = Some(now());
+                    true
+                }
+                None => false,
+            }
+        })
+    }
 }
 
 /// A widget key in a chosen state: seed it into a [`MockHub`] with
-/// [`MockHub::seed`], or [`build`](Self::build) it for a unit test that
+/// [`MockWidgetKeys::seed`], or [`build`](Self::build) it for a unit test that
 /// needs a [`WidgetKey`] without a server ([`WidgetKey`] cannot be built
 /// otherwise outside this crate).
 ///
@@ -329,9 +334,9 @@ impl MockHub {
 ///
 /// ```
 /// # #[cfg(feature = "mock")] {
-/// use kataven::mock::KeyFixture;
+/// use kataven::mock::WidgetKeyFixture;
 ///
-/// let key = KeyFixture::new("acme.com production")
+/// let key = WidgetKeyFixture::new("acme.com production")
 ///     .domain_allowlist(["acme.com", "*.acme.com"])
 ///     .agent_id("agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z")
 ///     .used()
@@ -341,8 +346,8 @@ impl MockHub {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-#[must_use = "seed it with MockHub::seed, or build it"]
-pub struct KeyFixture {
+#[must_use = "seed it with MockHub::widget_keys().seed, or build it"]
+pub struct WidgetKeyFixture {
     name: String,
     domain_allowlist: Vec<String>,
     agent_id: Option<String>,
@@ -350,19 +355,19 @@ pub struct KeyFixture {
     disabled: bool,
 }
 
-impl KeyFixture {
+impl WidgetKeyFixture {
     /// A key named `name`: active, never used, blocked (no allowlist), no
     /// pinned agent.
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// let key = kataven::mock::KeyFixture::new("acme.com").build();
+    /// let key = kataven::mock::WidgetKeyFixture::new("acme.com").build();
     /// assert_eq!(key.name, "acme.com");
     /// assert!(key.domain_allowlist.is_empty() && key.agent_id.is_none());
     /// # }
     /// ```
     pub fn new(name: impl Into<String>) -> Self {
-        KeyFixture {
+        WidgetKeyFixture {
             name: name.into(),
             domain_allowlist: Vec::new(),
             agent_id: None,
@@ -376,7 +381,7 @@ impl KeyFixture {
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// let key = kataven::mock::KeyFixture::new("k").domain_allowlist(["acme.com"]).build();
+    /// let key = kataven::mock::WidgetKeyFixture::new("k").domain_allowlist(["acme.com"]).build();
     /// assert_eq!(key.domain_allowlist, ["acme.com"]);
     /// # }
     /// ```
@@ -393,7 +398,7 @@ impl KeyFixture {
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// let key = kataven::mock::KeyFixture::new("k").agent_id("agent_01").build();
+    /// let key = kataven::mock::WidgetKeyFixture::new("k").agent_id("agent_01").build();
     /// assert_eq!(key.agent_id.as_deref(), Some("agent_01"));
     /// # }
     /// ```
@@ -407,7 +412,7 @@ impl KeyFixture {
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// let key = kataven::mock::KeyFixture::new("k").used().build();
+    /// let key = kataven::mock::WidgetKeyFixture::new("k").used().build();
     /// assert!(key.last_used_at.is_some());
     /// # }
     /// ```
@@ -420,7 +425,7 @@ impl KeyFixture {
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// let key = kataven::mock::KeyFixture::new("k").disabled().build();
+    /// let key = kataven::mock::WidgetKeyFixture::new("k").disabled().build();
     /// assert!(key.is_disabled());
     /// # }
     /// ```
@@ -434,7 +439,7 @@ impl KeyFixture {
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// let key = kataven::mock::KeyFixture::new("k").used().disabled().build();
+    /// let key = kataven::mock::WidgetKeyFixture::new("k").used().disabled().build();
     /// assert!(key.is_disabled() && key.last_used_at.is_some());
     /// # }
     /// ```
@@ -447,7 +452,7 @@ impl KeyFixture {
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// let created = kataven::mock::KeyFixture::new("k").build_created();
+    /// let created = kataven::mock::WidgetKeyFixture::new("k").build_created();
     /// assert!(created.public_key.as_str().starts_with("pk_live_acme_"));
     /// assert_eq!(created.widget_key.key_last8, created.public_key.last8());
     /// # }

@@ -170,7 +170,7 @@ async fn the_models_round_trip_through_serde_with_the_wire_names() {
         .await
         .unwrap();
     let used = client.widget_keys().create("used").await.unwrap();
-    hub.mark_used(&used.widget_key.id);
+    hub.widget_keys().mark_used(&used.widget_key.id);
     client
         .widget_keys()
         .revoke(&used.widget_key.id)

@@ -84,7 +84,7 @@ async fn mock_hub_accepts_a_whitespace_name_and_refuses_an_empty_one() {
         .await
         .unwrap();
     assert_eq!(renamed.status(), 200);
-    assert_eq!(hub.keys()[0].name, " ");
+    assert_eq!(hub.widget_keys().list()[0].name, " ");
 
     for (method, target) in [("POST", url.clone()), ("PATCH", format!("{url}/{id}"))] {
         let response = http

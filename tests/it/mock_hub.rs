@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use kataven::mock::{Fault, KeyFixture, MockHub};
+use kataven::mock::{Fault, MockHub, WidgetKeyFixture};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -83,7 +83,7 @@ async fn a_route_fault_meets_only_its_route() {
     let err = keys.create("acme.com").await.unwrap_err();
     assert_eq!(err.status(), Some(503), "{err}");
     assert_eq!(err.attempts(), 1, "a create is not retried on 503");
-    assert!(hub.keys().is_empty());
+    assert!(hub.widget_keys().list().is_empty());
     let created = keys.create("acme.com").await.unwrap();
 
     // `{id}` stands for any id.
@@ -92,7 +92,7 @@ async fn a_route_fault_meets_only_its_route() {
     keys.update(id).name("renamed").await.unwrap();
     assert_eq!(keys.delete(id).await.unwrap_err().status(), Some(500));
     keys.delete(id).await.unwrap();
-    assert!(hub.keys().is_empty());
+    assert!(hub.widget_keys().list().is_empty());
 }
 
 #[tokio::test]
@@ -143,7 +143,7 @@ async fn a_create_met_by_a_reset_is_not_retried_and_says_so() {
     assert!(matches!(err, kataven::Error::Transport { .. }), "{err:?}");
     assert_eq!(err.attempts(), 1, "{err}");
     assert_eq!(hub.requests().len(), 1);
-    assert!(hub.keys().is_empty());
+    assert!(hub.widget_keys().list().is_empty());
 
     // Reset after the Hub created it: the key exists, its plaintext is lost.
     hub.inject_on(
@@ -157,8 +157,8 @@ async fn a_create_met_by_a_reset_is_not_retried_and_says_so() {
     assert_eq!(err.attempts(), 1, "{err}");
     assert_eq!(err.public_key(), None);
     assert_eq!(hub.requests().len(), 2);
-    assert_eq!(hub.keys().len(), 1);
-    assert_eq!(hub.issued_keys().len(), 1);
+    assert_eq!(hub.widget_keys().list().len(), 1);
+    assert_eq!(hub.widget_keys().issued().len(), 1);
 
     // The connection pool recovers: the next call works.
     assert_eq!(client.widget_keys().list().await.unwrap().len(), 1);
@@ -194,16 +194,23 @@ async fn a_reset_fault_sends_a_tcp_reset() {
 #[tokio::test]
 async fn seeded_keys_are_listed_in_their_state_and_delete_treats_them_so() {
     let hub = MockHub::start().await;
-    let fresh = hub.seed(KeyFixture::new("fresh").domain_allowlist(["acme.com"]));
-    let used = hub.seed(
-        KeyFixture::new("used")
+    let fresh = hub
+        .widget_keys()
+        .seed(WidgetKeyFixture::new("fresh").domain_allowlist(["acme.com"]));
+    let used = hub.widget_keys().seed(
+        WidgetKeyFixture::new("used")
             .used()
             .agent_id("agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z")
             .domain_allowlist(["acme.com", "*.acme.com"]),
     );
-    let revoked = hub.seed(KeyFixture::new("revoked").used().disabled());
+    let revoked = hub
+        .widget_keys()
+        .seed(WidgetKeyFixture::new("revoked").used().disabled());
     assert!(hub.requests().is_empty(), "seeding sends nothing");
-    assert!(hub.issued_keys().is_empty(), "create issued nothing");
+    assert!(
+        hub.widget_keys().issued().is_empty(),
+        "create issued nothing"
+    );
 
     let client = hub.client().unwrap();
     let keys = client.widget_keys();
@@ -238,13 +245,13 @@ async fn seeded_keys_are_listed_in_their_state_and_delete_treats_them_so() {
 #[tokio::test]
 async fn a_seeded_key_takes_the_hubs_account() {
     let hub = MockHub::builder().account("globex").start().await;
-    let seeded = hub.seed(KeyFixture::new("k"));
+    let seeded = hub.widget_keys().seed(WidgetKeyFixture::new("k"));
     assert!(seeded.public_key.as_str().starts_with("pk_live_globex_"));
 }
 
 #[test]
 fn a_built_fixture_has_the_hubs_json_shape() {
-    let key = KeyFixture::new("k").used().disabled().build();
+    let key = WidgetKeyFixture::new("k").used().disabled().build();
     let json = serde_json::to_value(&key).unwrap();
     let back: kataven::WidgetKey = serde_json::from_value(json).unwrap();
     assert_eq!(back, key);
@@ -261,20 +268,20 @@ async fn reset_forgets_keys_faults_and_requests() {
     let hub = MockHub::start().await;
     let client = hub.client_builder().max_retries(0).build().unwrap();
     client.widget_keys().create("k").await.unwrap();
-    hub.seed(KeyFixture::new("seeded"));
+    hub.widget_keys().seed(WidgetKeyFixture::new("seeded"));
     hub.inject(Fault::status(500), 5);
     hub.inject_on("GET", COLLECTION, Fault::status(503), 5);
     hub.inject_randomly(1.0, [Fault::status(502)]);
 
     hub.reset();
-    assert!(hub.keys().is_empty());
-    assert!(hub.issued_keys().is_empty());
+    assert!(hub.widget_keys().list().is_empty());
+    assert!(hub.widget_keys().issued().is_empty());
     assert!(hub.requests().is_empty());
     assert!(client.widget_keys().list().await.unwrap().is_empty());
     assert_eq!(hub.requests().len(), 1);
     // Same address, key and account.
     client.widget_keys().create("again").await.unwrap();
-    assert_eq!(hub.keys().len(), 1);
+    assert_eq!(hub.widget_keys().list().len(), 1);
 }
 
 /// Create's answer is the listed key plus `public_key`, field for field.
@@ -370,7 +377,7 @@ async fn request_bodies_are_refused_and_accepted_as_the_hub_does() {
         );
     }
 
-    let id = hub.keys()[0].id.clone();
+    let id = hub.widget_keys().list()[0].id.clone();
     let item = format!("{url}/{id}");
     for body in [
         "",
@@ -400,7 +407,7 @@ async fn request_bodies_are_refused_and_accepted_as_the_hub_does() {
             "update {body}"
         );
     }
-    let key = &hub.keys()[0];
+    let key = &hub.widget_keys().list()[0];
     assert_eq!(key.name, "  ");
     assert_eq!(key.agent_id.as_deref(), Some("agent_b"));
     assert!(key.is_disabled());
@@ -408,7 +415,7 @@ async fn request_bodies_are_refused_and_accepted_as_the_hub_does() {
         send("PATCH", item.clone(), r#"{"agent_id": null}"#).await.0,
         200
     );
-    assert_eq!(hub.keys()[0].agent_id, None);
+    assert_eq!(hub.widget_keys().list()[0].agent_id, None);
 
     assert_eq!(
         send("PATCH", format!("{url}/not-a-uuid"), "{}").await,

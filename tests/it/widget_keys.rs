@@ -31,7 +31,10 @@ async fn create_returns_the_plaintext_key_once_and_list_never_does() {
         Some("agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z")
     );
     assert!(!created.widget_key.is_disabled());
-    assert_eq!(hub.issued_keys(), std::slice::from_ref(&created.public_key));
+    assert_eq!(
+        hub.widget_keys().issued(),
+        std::slice::from_ref(&created.public_key)
+    );
 
     // The JSON body that reached the Hub.
     assert_eq!(
@@ -207,7 +210,7 @@ async fn delete_is_hard_for_a_never_used_key_and_soft_for_a_used_one() {
     let keys = client.widget_keys();
     let unused = keys.create("unused").await.unwrap().widget_key.id;
     let used = keys.create("used").await.unwrap().widget_key.id;
-    assert!(hub.mark_used(&used));
+    assert!(hub.widget_keys().mark_used(&used));
 
     keys.delete(&unused).await.unwrap();
     keys.delete(&used).await.unwrap();
@@ -339,7 +342,7 @@ async fn a_429_carries_the_retry_after_hint() {
         Some("rate_limited: per-minute (60) exceeded")
     );
     assert!(err.to_string().contains("retry after 60s"), "{err}");
-    assert!(hub.keys().is_empty());
+    assert!(hub.widget_keys().list().is_empty());
 }
 
 #[tokio::test]
