@@ -596,6 +596,7 @@ impl ClientBuilder {
                     message: "could not set up the HTTP client".to_string(),
                     attempts: 0,
                     source: Some(Box::new(err)),
+                    possibly_applied: None,
                 })?
             }
         };
@@ -603,6 +604,7 @@ impl ClientBuilder {
             settings,
             headers,
             token: token.clone(),
+            uses_api_key: token_field == "api_key",
         });
         Ok(Client {
             raw: raw::Client::new_with_client(&base.url, http, transport),
@@ -622,6 +624,7 @@ fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
         message: "could not set up TLS".to_string(),
         attempts: 0,
         source: Some(Box::new(err)),
+        possibly_applied: None,
     };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -57,6 +57,10 @@ pub enum Error {
         /// What this status means for this operation, when the SDK knows
         /// (e.g. for a 404 on an id).
         hint: Option<&'static str>,
+        /// For a write answered with a server error (5xx): the Hub may have
+        /// applied it all the same, and what to do about that; see
+        /// [`is_possibly_applied`](Error::is_possibly_applied).
+        possibly_applied: Option<&'static str>,
     },
     /// The input was refused before any request was sent.
     #[non_exhaustive]
@@ -78,6 +82,10 @@ pub enum Error {
         attempts: u32,
         /// The underlying error.
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        /// For a write whose request may have reached the Hub before the
+        /// connection broke: that it may have been applied, and what to do
+        /// about that; see [`is_possibly_applied`](Error::is_possibly_applied).
+        possibly_applied: Option<&'static str>,
     },
     /// A timeout ran out before the Hub answered.
     #[non_exhaustive]
@@ -88,6 +96,10 @@ pub enum Error {
         which: String,
         /// How many requests were made in all.
         attempts: u32,
+        /// For a write: the Hub may have received and applied it before the
+        /// timeout ran out, and what to do about that; see
+        /// [`is_possibly_applied`](Error::is_possibly_applied).
+        possibly_applied: Option<&'static str>,
     },
     /// The Hub answered with success, but the body did not decode as the
     /// spec says, or did not arrive whole. The operation happened: for a
@@ -156,6 +168,53 @@ impl Error {
         matches!(self, Error::Timeout { .. })
     }
 
+    /// Whether this failed write **may have taken effect** all the same: its
+    /// request may have reached the Hub before the connection broke or a
+    /// timeout ran out, or the Hub answered with a server error (5xx), which
+    /// can come after the work was done. Do not simply retry it (for a
+    /// create, that can mint a second key): look at the Hub's state first,
+    /// as the error's message says. A write that provably never reached the
+    /// Hub (the connection could not be made) is not possibly applied, and
+    /// neither is a read. A write answered with success whose body broke
+    /// ([`Error::Decode`]) *was* applied.
+    ///
+    /// ```
+    /// # async fn run(client: kataven::Client) -> kataven::Result<()> {
+    /// match client.widget_keys().create("acme.com production").await {
+    ///     Ok(created) => println!("{}", created.public_key),
+    ///     Err(err) if err.is_possibly_applied() => {
+    ///         // A key may exist whose plaintext nobody has: find it by name.
+    ///         let keys = client.widget_keys().list().await?;
+    ///         for key in keys.iter().filter(|k| k.name == "acme.com production") {
+    ///             println!("revoke {} if it is not yours", key.id);
+    ///         }
+    ///     }
+    ///     Err(err) => return Err(err),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_possibly_applied(&self) -> bool {
+        matches!(
+            self,
+            Error::Api {
+                possibly_applied: Some(_),
+                ..
+            } | Error::Transport {
+                possibly_applied: Some(_),
+                ..
+            } | Error::Timeout {
+                possibly_applied: Some(_),
+                ..
+            }
+        )
+    }
+
+    /// 403: the caller may not do this (another account, or an operation
+    /// that needs a person's session rather than an API key).
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, Error::Api { status: 403, .. })
+    }
+
     /// The `Retry-After` hint of the Hub, if it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -204,6 +263,12 @@ impl Error {
     }
 }
 
+fn note(possibly_applied: Option<&'static str>) -> String {
+    possibly_applied
+        .map(|n| format!("; {n}"))
+        .unwrap_or_default()
+}
+
 fn attempts_note(attempts: u32) -> String {
     if attempts > 1 {
         format!(" (after {attempts} attempts)")
@@ -245,6 +310,7 @@ impl fmt::Display for Error {
                 attempts,
                 request_id,
                 hint,
+                possibly_applied,
             } => {
                 let reason = http::StatusCode::from_u16(*status)
                     .ok()
@@ -263,6 +329,9 @@ impl fmt::Display for Error {
                 if let Some(hint) = hint {
                     write!(f, " ({hint})")?;
                 }
+                if let Some(note) = possibly_applied {
+                    write!(f, "; {note}")?;
+                }
                 if let Some(delay) = retry_after {
                     write!(f, "; retry after {}s", delay.as_secs())?;
                 }
@@ -276,19 +345,23 @@ impl fmt::Display for Error {
                 operation,
                 message,
                 attempts,
+                possibly_applied,
                 ..
             } => write!(
                 f,
-                "{operation}: could not talk to the Hub: {message}{}",
+                "{operation}: could not talk to the Hub: {message}{}{}",
+                note(*possibly_applied),
                 attempts_note(*attempts)
             ),
             Error::Timeout {
                 operation,
                 which,
                 attempts,
+                possibly_applied,
             } => write!(
                 f,
-                "{operation}: the {which} ran out{}",
+                "{operation}: the {which} ran out{}{}",
+                note(*possibly_applied),
                 attempts_note(*attempts)
             ),
             Error::Decode {

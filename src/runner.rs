@@ -37,6 +37,13 @@ pub(crate) struct Operation {
     /// What to tell the caller when a success body is lost and nothing was
     /// recovered (e.g. that the key exists and how to find it).
     pub(crate) lost_body: Option<&'static str>,
+    /// What to tell the caller when a write may have been applied although
+    /// it failed (it may have reached the Hub; see
+    /// [`Error::is_possibly_applied`]): how to find out.
+    pub(crate) possibly_applied: &'static str,
+    /// What a 403 means for this operation when the caller used an API key
+    /// (an operation that needs a person's session).
+    pub(crate) forbidden_with_api_key: Option<&'static str>,
 }
 
 impl Operation {
@@ -46,6 +53,8 @@ impl Operation {
         not_found: None,
         shown_once: None,
         lost_body: None,
+        possibly_applied: "the Hub may have applied it: check its state before retrying",
+        forbidden_with_api_key: None,
     };
 }
 
@@ -94,15 +103,16 @@ impl<'c> Call<'c> {
             operation,
             attempts,
             bound,
+            write,
             answer,
         } = reply;
         match (result, answer) {
             (Ok(value), Some(answer)) if answer.is_success() && answer.problem.is_none() => {
                 Ok(value.into_inner())
             }
-            (result, None) => Err(self.no_answer(operation, attempts, bound, result.err())),
+            (result, None) => Err(self.no_answer(operation, attempts, bound, write, result.err())),
             (_, Some(answer)) if !answer.is_success() => {
-                Err(self.api_error(operation, attempts, answer))
+                Err(self.api_error(operation, attempts, write, answer))
             }
             (_, Some(answer)) => match &answer.problem {
                 Some(problem) => Err(self.incomplete(operation, attempts, bound, &answer, problem)),
@@ -130,12 +140,31 @@ impl<'c> Call<'c> {
         };
         match reply.answer {
             Some(answer) if answer.is_success() => Ok(answer.status),
-            Some(answer) => Err(self.api_error(reply.operation, reply.attempts, answer)),
-            None => Err(self.no_answer(reply.operation, reply.attempts, reply.bound, result.err())),
+            Some(answer) => {
+                Err(self.api_error(reply.operation, reply.attempts, reply.write, answer))
+            }
+            None => Err(self.no_answer(
+                reply.operation,
+                reply.attempts,
+                reply.bound,
+                reply.write,
+                result.err(),
+            )),
         }
     }
 
-    fn api_error(&self, operation: &'static str, attempts: u32, answer: Answer) -> Error {
+    /// The note of a write that may have been applied, when `maybe` holds.
+    fn possibly_applied(&self, write: bool, maybe: bool) -> Option<&'static str> {
+        (write && maybe).then_some(self.operation.possibly_applied)
+    }
+
+    fn api_error(
+        &self,
+        operation: &'static str,
+        attempts: u32,
+        write: bool,
+        answer: Answer,
+    ) -> Error {
         let message = String::from_utf8_lossy(&answer.body).trim().to_string();
         Error::Api {
             operation,
@@ -146,17 +175,24 @@ impl<'c> Call<'c> {
             request_id: self.request_id(&answer),
             hint: match answer.status {
                 404 => self.operation.not_found,
+                403 if self.transport().uses_api_key() => self.operation.forbidden_with_api_key,
                 _ => None,
             },
+            // A server error can come after the work was done (a gateway
+            // timing out on a slow Hub, a failure after the write).
+            possibly_applied: self.possibly_applied(write, answer.status >= 500),
         }
     }
 
-    /// No response at all: the connection failed, broke or timed out.
+    /// No response at all: the connection failed, broke or timed out. Only
+    /// a connection that could not be made proves a write never reached the
+    /// Hub; after any other failure it may have been applied.
     fn no_answer(
         &self,
         operation: &'static str,
         attempts: u32,
         bound: Bound,
+        write: bool,
         err: Option<progenitor_client::Error<ByteStream>>,
     ) -> Error {
         use progenitor_client::Error as E;
@@ -172,6 +208,7 @@ impl<'c> Call<'c> {
                         .unwrap_or_else(|| "no answer".to_string()),
                     attempts,
                     source: None,
+                    possibly_applied: self.possibly_applied(write, true),
                 };
             }
         };
@@ -180,22 +217,32 @@ impl<'c> Call<'c> {
                 operation,
                 which: bound.to_string(),
                 attempts,
+                possibly_applied: self.possibly_applied(write, true),
             };
         }
-        let message = if err.is_connect() {
-            "the connection could not be made"
+        let (message, reached) = if err.is_connect() {
+            ("the connection could not be made", false)
         } else if err.is_redirect() {
-            "the Hub answered with a redirect, which the SDK does not follow"
-        } else if err.is_builder() || err.is_request() {
-            "the request could not be sent"
+            (
+                "the Hub answered with a redirect, which the SDK does not follow",
+                true,
+            )
+        } else if err.is_builder() {
+            ("the request could not be built", false)
+        } else if err.is_request() {
+            (
+                "the connection failed while the request was sent or awaited its answer",
+                true,
+            )
         } else {
-            "the connection broke"
+            ("the connection broke", true)
         };
         Error::Transport {
             operation,
             message: message.to_string(),
             attempts,
             source: Some(Box::new(err)),
+            possibly_applied: self.possibly_applied(write, reached),
         }
     }
 
@@ -228,12 +275,14 @@ impl<'c> Call<'c> {
                 operation,
                 which: bound.to_string(),
                 attempts,
+                possibly_applied: None,
             },
             BodyProblem::Broken(_) | BodyProblem::TooLarge(_) => Error::Transport {
                 operation,
                 message: what,
                 attempts,
                 source: None,
+                possibly_applied: None,
             },
         }
     }
@@ -300,6 +349,7 @@ fn before_sending(err: progenitor_client::Error<ByteStream>) -> Error {
             message: other.to_string(),
             attempts: 0,
             source: None,
+            possibly_applied: None,
         },
     }
 }

@@ -42,6 +42,9 @@ pub(crate) struct Shared {
     pub(crate) headers: HeaderMap,
     /// The bearer token, to scrub it from whatever a response echoes back.
     pub(crate) token: secrecy::SecretString,
+    /// Whether the token is an API key (else a person's session, a JWT):
+    /// some operations need a session, and a 403 should say so.
+    pub(crate) uses_api_key: bool,
 }
 
 /// The part of a [`Transport`] that belongs to one call of the facade.
@@ -87,6 +90,11 @@ impl Transport {
         self.call.as_ref().and_then(|call| call.reply.take())
     }
 
+    /// Whether this client authenticates with an API key (not a JWT).
+    pub(crate) fn uses_api_key(&self) -> bool {
+        self.shared.uses_api_key
+    }
+
     /// `text` with this client's token replaced by `[redacted]`: a gateway
     /// that echoes the request must not put the token into an error.
     pub(crate) fn scrub(&self, text: String) -> String {
@@ -108,6 +116,8 @@ impl Transport {
     ) -> reqwest::Result<Response> {
         let settings = &self.shared.settings;
         let method = request.method().clone();
+        // A write may have taken effect once its request could reach the Hub.
+        let write = !method.is_safe();
         let repeatable = self.call.as_ref().is_some_and(|call| call.repeatable)
             || method == Method::GET
             || method == Method::HEAD;
@@ -211,6 +221,7 @@ impl Transport {
                         operation,
                         attempts,
                         bound,
+                        write,
                         answer: Some(Answer {
                             status,
                             body: body.bytes.clone(),
@@ -234,6 +245,7 @@ impl Transport {
                         operation,
                         attempts,
                         bound,
+                        write,
                         answer: None,
                     });
                 }

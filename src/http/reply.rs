@@ -26,6 +26,9 @@ pub(crate) struct Reply {
     pub(crate) attempts: u32,
     /// Which timeout bounded the last attempt.
     pub(crate) bound: Bound,
+    /// Whether the request was a write (its method is not safe): once it
+    /// may have reached the Hub, it may have taken effect.
+    pub(crate) write: bool,
     /// The last answer, if there was one.
     pub(crate) answer: Option<Answer>,
 }

@@ -58,6 +58,8 @@ const CREATE: Operation = Operation {
     lost_body: Some(
         "the key was created: do not retry (that would mint a second key); list the keys to find it",
     ),
+    possibly_applied: "the key may have been created: do not retry (that would mint a second key); \
+         list the keys to find it, and revoke one whose plaintext you do not have",
     ..Operation::PLAIN
 };
 const UPDATE: Operation = Operation {

@@ -76,11 +76,13 @@ enum Fault {
     RateLimitedNoRoomForAWrite,
     ClaimedTerabyte,
     BrokenBeforeTheKey,
+    ResetBeforeAnswer,
 }
 
 impl Fault {
-    const ALL: [Fault; 15] = [
+    const ALL: [Fault; 16] = [
         Fault::ConnectionRefused,
+        Fault::ResetBeforeAnswer,
         Fault::ResetMidBody,
         Fault::Status500,
         Fault::Status502,
@@ -99,6 +101,7 @@ impl Fault {
     fn name(self) -> &'static str {
         match self {
             Fault::ConnectionRefused => "connection refused",
+            Fault::ResetBeforeAnswer => "connection reset after the request was read (once)",
             Fault::ResetMidBody => "connection reset mid-body (once)",
             Fault::Status500 => "500 (once)",
             Fault::Status502 => "502 (once)",
@@ -147,6 +150,7 @@ impl Fault {
         let fault = |status| Step::Respond(Response::text(status, "fault"));
         match self {
             Fault::ConnectionRefused => vec![],
+            Fault::ResetBeforeAnswer => vec![Step::Reset],
             // The headers and half the body, then a reset.
             Fault::ResetMidBody => {
                 let response = op.good_response();
@@ -263,6 +267,10 @@ fn expected(op: Op, fault: Fault) -> Outcome {
     match fault {
         // Refused every time: retried to the limit (no request reaches the server).
         Fault::ConnectionRefused => Outcome::Transport(0),
+        // The request arrived, then the connection died: a read is retried,
+        // a write may have happened and is not repeated.
+        Fault::ResetBeforeAnswer if read => Outcome::Ok(2),
+        Fault::ResetBeforeAnswer => Outcome::Transport(1),
         Fault::ResetMidBody if read => Outcome::Ok(2),
         // The write may have happened: not repeated. For update and delete the
         // 2xx status arrived, and it is the answer.
@@ -305,6 +313,22 @@ fn expected(op: Op, fault: Fault) -> Outcome {
     }
 }
 
+/// Whether a failed cell must say that its write may have been applied: a
+/// write whose request reached the Hub, and then no answer came (a broken
+/// connection, a timeout) or a server error did.
+fn possibly_applied(op: Op, fault: Fault) -> bool {
+    let reached = matches!(
+        fault,
+        Fault::ResetBeforeAnswer
+            | Fault::Status500
+            | Fault::Status502
+            | Fault::Status503
+            | Fault::Status504
+            | Fault::SlowerThanAttemptTimeout
+    );
+    op != Op::List && reached && !matches!(expected(op, fault), Outcome::Ok(_))
+}
+
 fn client(base_url: &str, fault: Fault) -> kataven::Client {
     quick_backoff(kataven::Client::builder())
         .api_key("sk_live_acme_faulttests")
@@ -339,6 +363,16 @@ fn check(
         return Err(format!("expected {want:?}, got {got_kind:?} ({result:?})"));
     }
     if let Err(err) = result {
+        let maybe = possibly_applied(op, fault);
+        if err.is_possibly_applied() != maybe {
+            return Err(format!(
+                "is_possibly_applied: expected {maybe}, got {} ({err})",
+                err.is_possibly_applied()
+            ));
+        }
+        if maybe && op == Op::Create && !err.to_string().contains("may have been created") {
+            return Err(format!("the message must say the key may exist: {err}"));
+        }
         // Errors report every attempt they made (a refused connection counts).
         let attempts = if matches!(fault, Fault::ConnectionRefused) {
             MAX_RETRIES + 1
@@ -412,7 +446,12 @@ fn matrix_markdown() -> String {
     for fault in Fault::ALL {
         out.push_str(&format!("| {} |", fault.name()));
         for op in Op::ALL {
-            out.push_str(&format!(" {} |", expected(op, fault).describe()));
+            let applied = if possibly_applied(op, fault) {
+                ", possibly applied"
+            } else {
+                ""
+            };
+            out.push_str(&format!(" {}{applied} |", expected(op, fault).describe()));
         }
         out.push('\n');
     }
