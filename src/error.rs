@@ -6,6 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::rotation::state::RotationState;
 use crate::shown_once::ShownOnce;
 
 /// A `Result` whose error is [`kataven::Error`](Error).
@@ -122,6 +123,22 @@ pub enum Error {
         /// The Hub's id for the request (`x-request-id`).
         request_id: Option<Box<str>>,
     },
+    /// A key's rotation did not finish: what the Hub holds now is
+    /// [`state`](Error::rotation_state), and a rerun continues from it.
+    /// A plaintext the failed step still recovered is in
+    /// [`shown_once`](Error::shown_once) (and `public_key()` /
+    /// `secret_key()`), as for a create.
+    #[non_exhaustive]
+    Rotation {
+        /// The id of the key being rotated.
+        key: String,
+        /// What the Hub holds now, and what to do.
+        state: RotationState,
+        /// What stopped the rotation, in words.
+        problem: String,
+        /// The error of the call that failed, when one did.
+        cause: Option<Box<Error>>,
+    },
 }
 
 impl Error {
@@ -136,6 +153,25 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Rotation { cause, .. } => cause.as_ref().and_then(|c| c.status()),
+            _ => None,
+        }
+    }
+
+    /// For a rotation that did not finish: what the Hub holds now.
+    ///
+    /// ```
+    /// # async fn run(client: kataven::Client, id: kataven::WidgetKeyId) -> kataven::Result<()> {
+    /// if let Err(err) = client.widget_keys().rotate(&id).await {
+    ///     if let Some(state) = err.rotation_state() {
+    ///         eprintln!("rotation stopped: {state}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn rotation_state(&self) -> Option<&RotationState> {
+        match self {
+            Error::Rotation { state, .. } => Some(state),
             _ => None,
         }
     }
@@ -205,6 +241,9 @@ impl Error {
             } | Error::Timeout {
                 possibly_applied: Some(_),
                 ..
+            } | Error::Rotation {
+                state: RotationState::ReplacementUnknown { .. },
+                ..
             }
         )
     }
@@ -230,6 +269,7 @@ impl Error {
             | Error::Transport { attempts, .. }
             | Error::Timeout { attempts, .. }
             | Error::Decode { attempts, .. } => *attempts,
+            Error::Rotation { cause, .. } => cause.as_ref().map_or(0, |c| c.attempts()),
             Error::InvalidInput { .. } => 0,
         }
     }
@@ -249,6 +289,7 @@ impl Error {
             Error::Api { request_id, .. } | Error::Decode { request_id, .. } => {
                 request_id.as_deref()
             }
+            Error::Rotation { cause, .. } => cause.as_ref().and_then(|c| c.request_id()),
             _ => None,
         }
     }
@@ -258,6 +299,7 @@ impl Error {
     pub fn shown_once(&self) -> Option<&ShownOnce> {
         match self {
             Error::Decode { shown_once, .. } => shown_once.as_ref(),
+            Error::Rotation { cause, .. } => cause.as_ref().and_then(|c| c.shown_once()),
             _ => None,
         }
     }
@@ -396,6 +438,20 @@ impl fmt::Display for Error {
                 f.write_str(&attempts_note(*attempts))?;
                 request_id_note(f, request_id)
             }
+            // The failed call's own line is part of this one: it is what
+            // stopped the rotation, and a caller printing one line needs it.
+            Error::Rotation {
+                key,
+                state,
+                problem,
+                cause,
+            } => {
+                write!(f, "rotate {}: {problem}", one_line(key, 100))?;
+                if let Some(cause) = cause {
+                    write!(f, " ({cause})")?;
+                }
+                write!(f, "; {state}")
+            }
         }
     }
 }
@@ -407,6 +463,10 @@ impl std::error::Error for Error {
                 source: Some(source),
                 ..
             } => Some(source.as_ref()),
+            // Display already holds the cause's line; its source is next.
+            Error::Rotation {
+                cause: Some(cause), ..
+            } => cause.source(),
             _ => None,
         }
     }

@@ -90,6 +90,7 @@ mod client;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+mod rotation;
 mod runner;
 pub mod widget_keys;
 
@@ -101,8 +102,9 @@ pub use error::{Error, Result};
 /// The reqwest the SDK is built on, for [`ClientBuilder::http_client`]: build
 /// your client with this one, so that the versions match.
 pub use reqwest;
+pub use rotation::RotationState;
 pub use shown_once::ShownOnce;
-pub use widget_keys::{CreatedWidgetKey, PublicKey, WidgetKey, WidgetKeyId};
+pub use widget_keys::{CreatedWidgetKey, PublicKey, RotatedWidgetKey, WidgetKey, WidgetKeyId};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

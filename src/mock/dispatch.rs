@@ -5,7 +5,7 @@
 
 use http::{HeaderMap, HeaderValue, Method, header};
 
-use super::reply::{Call, Caller, Credential, Outcome, Reply, Resource, Target, raw, text};
+use super::reply::{Call, Caller, Credential, Cut, Outcome, Reply, Resource, Target, raw, text};
 use super::{Fault, RecordedRequest, Shared, random_token, widget_keys};
 
 /// The resources the Hub serves: collection path -> handler, one row each.
@@ -57,6 +57,14 @@ pub(super) async fn handle(
             route(hub, method, path, headers, body);
             raw(status, &content_type, instead)
         }
+        Some(Fault::Truncated { bytes }) => Reply {
+            cut: Some(Cut::Break(bytes)),
+            ..route(hub, method, path, headers, body)
+        },
+        Some(Fault::Stalled { bytes }) => Reply {
+            cut: Some(Cut::Stall(bytes)),
+            ..route(hub, method, path, headers, body)
+        },
         Some(Fault::ConnectionReset) => return Outcome::Reset,
         Some(Fault::ConnectionResetAfterHandling) => {
             route(hub, method, path, headers, body);

@@ -50,6 +50,19 @@ pub enum Fault {
     /// Do the operation, then close the connection with a TCP reset instead
     /// of answering: the operation happened, but the caller cannot know.
     ConnectionResetAfterHandling,
+    /// Do the operation, then send the real answer's head (with its full
+    /// `Content-Length`) and only the first `bytes` of its body, then break
+    /// the connection.
+    Truncated {
+        /// How much of the body to send.
+        bytes: usize,
+    },
+    /// Do the operation, then send the real answer's head and the first
+    /// `bytes` of its body, then nothing more until the caller gives up.
+    Stalled {
+        /// How much of the body to send.
+        bytes: usize,
+    },
 }
 
 impl Fault {
@@ -174,6 +187,52 @@ impl Fault {
     /// ```
     pub fn connection_reset_after_handling() -> Self {
         Fault::ConnectionResetAfterHandling
+    }
+
+    /// Do the operation, then send the head and the first `bytes` of the real
+    /// answer's body, and break the connection: a create whose plaintext may
+    /// or may not have arrived before the cut.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// use kataven::mock::{Fault, MockHub};
+    ///
+    /// let hub = MockHub::start().await;
+    /// let client = hub.client()?;
+    /// hub.inject_on("POST", "/api/v1/widget-keys", Fault::truncated(10_000), 1);
+    /// // Cut past the end: the whole body arrived, so nothing is lost.
+    /// client.widget_keys().create("acme.com").await?;
+    /// hub.inject_on("POST", "/api/v1/widget-keys", Fault::truncated(20), 1);
+    /// let err = client.widget_keys().create("acme.com").await.unwrap_err();
+    /// assert_eq!(err.status(), Some(201)); // created; the key was in the part that never came
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn truncated(bytes: usize) -> Self {
+        Fault::Truncated { bytes }
+    }
+
+    /// Do the operation, then send the head and the first `bytes` of the real
+    /// answer's body, and stall: the caller's attempt timeout ends it.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// use std::time::Duration;
+    /// use kataven::mock::{Fault, MockHub};
+    ///
+    /// let hub = MockHub::start().await;
+    /// let client = hub.client_builder().attempt_timeout(Duration::from_millis(200)).build()?;
+    /// hub.inject(Fault::stalled(1), 1);
+    /// assert!(client.widget_keys().list().await?.is_empty()); // a read is retried
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn stalled(bytes: usize) -> Self {
+        Fault::Stalled { bytes }
     }
 }
 

@@ -69,6 +69,16 @@ pub(super) struct Reply {
     pub(super) status: StatusCode,
     pub(super) headers: HeaderMap,
     pub(super) body: String,
+    /// Whether the body is sent whole, or cut by a fault.
+    pub(super) cut: Option<Cut>,
+}
+
+/// How a fault cuts an answer's body: after this many bytes, the connection
+/// breaks, or stalls.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Cut {
+    Break(usize),
+    Stall(usize),
 }
 
 /// A plain-text answer, as every Hub error is.
@@ -93,5 +103,6 @@ pub(super) fn raw(status: u16, content_type: &str, body: String) -> Reply {
         status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         headers,
         body,
+        cut: None,
     }
 }

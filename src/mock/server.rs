@@ -18,7 +18,7 @@ use tokio::sync::{Notify, watch};
 
 use super::Shared;
 use super::dispatch;
-use super::reply::{self, Outcome, Reply};
+use super::reply::{self, Cut, Outcome, Reply};
 
 /// Request bodies longer than this are refused with 413 (no request to the
 /// Hub comes near it).
@@ -133,10 +133,87 @@ async fn answer(hub: &Shared, request: hyper::Request<Incoming>) -> Outcome {
 }
 
 impl Reply {
-    fn into_response(self) -> hyper::Response<Full<Bytes>> {
-        let mut response = hyper::Response::new(Full::new(Bytes::from(self.body)));
+    fn into_response(self) -> hyper::Response<AnswerBody> {
+        let body = Bytes::from(self.body);
+        let mut headers = self.headers;
+        let cut_at = match self.cut {
+            Some(Cut::Break(bytes) | Cut::Stall(bytes)) => bytes,
+            None => usize::MAX,
+        };
+        let body = match self.cut {
+            // A cut at or past the end leaves the body whole.
+            _ if cut_at >= body.len() => AnswerBody::Whole(Full::new(body)),
+            None => AnswerBody::Whole(Full::new(body)),
+            Some(cut) => {
+                // The head promises the whole body; less of it comes.
+                headers.insert(
+                    http::header::CONTENT_LENGTH,
+                    http::HeaderValue::from(body.len()),
+                );
+                let (sent, then_stall) = match cut {
+                    Cut::Break(bytes) => (bytes, false),
+                    Cut::Stall(bytes) => (bytes, true),
+                };
+                let sent = body.slice(..sent.min(body.len()));
+                AnswerBody::Cut {
+                    sent: (!sent.is_empty()).then_some(sent),
+                    flushed: Box::pin(tokio::time::sleep(Duration::from_millis(20))),
+                    then_stall,
+                }
+            }
+        };
+        let mut response = hyper::Response::new(body);
         *response.status_mut() = self.status;
-        *response.headers_mut() = self.headers;
+        *response.headers_mut() = headers;
         response
+    }
+}
+
+/// An answer's body: whole, or cut by a fault. Hand-written rather than a
+/// boxed stream: the cut needs a body that fails or stalls after its bytes,
+/// which is a dozen lines here and a stream crate otherwise.
+enum AnswerBody {
+    Whole(Full<Bytes>),
+    Cut {
+        sent: Option<Bytes>,
+        /// A pause after the bytes, so that hyper writes them out before
+        /// the failure makes it drop the connection and its buffer.
+        flushed: std::pin::Pin<Box<tokio::time::Sleep>>,
+        then_stall: bool,
+    },
+}
+
+impl hyper::body::Body for AnswerBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        match self.get_mut() {
+            AnswerBody::Whole(full) => std::pin::Pin::new(full)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+            AnswerBody::Cut {
+                sent,
+                flushed,
+                then_stall,
+            } => {
+                if let Some(bytes) = sent.take() {
+                    return Poll::Ready(Some(Ok(hyper::body::Frame::data(bytes))));
+                }
+                if flushed.as_mut().poll(cx).is_pending() || *then_stall {
+                    // A stall lasts until the client gives up and the
+                    // connection is dropped.
+                    return Poll::Pending;
+                }
+                // hyper aborts the connection when a body fails mid-way.
+                Poll::Ready(Some(Err(std::io::Error::other(
+                    "kataven::mock: the body is cut here",
+                ))))
+            }
+        }
     }
 }

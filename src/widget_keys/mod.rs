@@ -25,11 +25,13 @@
 mod create;
 mod ids;
 mod model;
+mod rotate;
 mod update;
 
 pub use create::CreateWidgetKey;
 pub use ids::{PublicKey, WidgetKeyId};
 pub use model::{CreatedWidgetKey, WidgetKey};
+pub use rotate::RotatedWidgetKey;
 pub use update::UpdateWidgetKey;
 
 use crate::allowlist::AllowlistEntry;
@@ -208,6 +210,39 @@ impl<'a> WidgetKeys<'a> {
         call.status(call.raw().delete_widget_key(id.get(), None))
             .await?;
         Ok(())
+    }
+
+    /// Rotates the key `id`: creates its replacement with the same name,
+    /// allowlist and pinned agent, and renames the previous key to
+    /// `<name> (being replaced)`. **The previous key keeps working**: put the
+    /// new plaintext key in your pages, then [`revoke`](Self::revoke) the
+    /// previous one, as a separate step.
+    ///
+    /// The Hub has no rotate endpoint; this is a list, a rename and a create,
+    /// in an order that loses nothing. If a step fails, the error is an
+    /// [`Error::Rotation`] whose [`rotation_state`](Error::rotation_state)
+    /// says exactly what the Hub holds, and a rerun continues from there
+    /// without minting a second replacement. A new plaintext key that the
+    /// broken answer still held is handed back (as the result, or by
+    /// [`Error::public_key`]). An enabled key is required, and no other
+    /// enabled key may carry its name.
+    ///
+    /// ```
+    /// # async fn run(client: kataven::Client, id: kataven::WidgetKeyId) -> kataven::Result<()> {
+    /// let rotated = client.widget_keys().rotate(&id).await?;
+    /// println!("paste this into the page: {}", rotated.replacement.public_key);
+    /// // ...once every page has the new key:
+    /// client.widget_keys().revoke(&rotated.previous.id).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn rotate(&self, id: impl AsRef<str>) -> Result<RotatedWidgetKey> {
+        let id = id.as_ref().trim();
+        key_id::<str>(id)?;
+        let (previous, replacement) = crate::rotation::rotate(self, id).await?;
+        Ok(RotatedWidgetKey {
+            previous,
+            replacement,
+        })
     }
 }
 

@@ -31,4 +31,5 @@ mod mock_hub;
 mod patch_body;
 mod properties;
 mod retries;
+mod rotation;
 mod widget_keys;
