@@ -376,6 +376,47 @@ impl MockHub {
         self.client_builder().build()
     }
 
+    /// A [`ClientBuilder`](crate::ClientBuilder) that signs in as a person
+    /// would in the Hub UI: its [`jwt`](Self::jwt) with `X-Account-ID`, and
+    /// instant retries. Some operations (managing API keys) need a session
+    /// rather than an API key.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = hub.session_client_builder().build()?;
+    /// client.widget_keys().list().await?;
+    /// assert_eq!(hub.requests()[0].account_id.as_deref(), Some("acme"));
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn session_client_builder(&self) -> crate::ClientBuilder {
+        crate::Client::builder()
+            .bearer_token(self.jwt())
+            .account_id(self.account())
+            .base_url(self.base_url())
+            .backoff(Duration::ZERO, Duration::ZERO)
+    }
+
+    /// A [`Client`](crate::Client) signed in with a session, as
+    /// [`session_client_builder`](Self::session_client_builder) makes it.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() -> kataven::Result<()> {
+    /// let hub = kataven::mock::MockHub::start().await;
+    /// let client = hub.session_client()?;
+    /// assert!(client.widget_keys().list().await?.is_empty());
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// # }
+    /// ```
+    pub fn session_client(&self) -> crate::Result<crate::Client> {
+        self.session_client_builder().build()
+    }
+
     /// The socket address it listens on.
     ///
     /// ```
