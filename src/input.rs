@@ -14,10 +14,15 @@ pub(crate) fn uuid_id<T: ?Sized + PathParam>(noun: &str, id: &str) -> Result<Par
         return Err(Error::invalid("id", format!("the {noun} id is empty")));
     }
     if uuid::Uuid::parse_str(id).is_err() {
+        let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+            "an"
+        } else {
+            "a"
+        };
         return Err(Error::invalid(
             "id",
             format!(
-                "`{}` is not a {noun} id (a UUID, as `list` returns it)",
+                "`{}` is not {article} {noun} id (a UUID, as `list` returns it)",
                 id.escape_debug()
             ),
         ));
