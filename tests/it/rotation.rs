@@ -118,18 +118,18 @@ async fn one_case<S: Subject>(step: Step, fault: Fault) -> Result<(), String> {
 
     // A rerun, with the Hub healthy again, converges.
     hub.clear_faults();
-    if let Err(err) = &first {
-        if let Some(RotationState::ReplacementUnknown { name }) = err.rotation_state() {
-            // What the state says to do: delete the key of that name other
-            // than this one, then rerun.
-            let orphans: Vec<String> = S::held(&hub)
-                .into_iter()
-                .filter(|(other, n, _)| *other != id && n == name)
-                .map(|(other, ..)| other)
-                .collect();
-            for orphan in orphans {
-                delete::<S>(&client, &orphan).await?;
-            }
+    if let Err(err) = &first
+        && let Some(RotationState::ReplacementUnknown { name }) = err.rotation_state()
+    {
+        // What the state says to do: delete the key of that name other
+        // than this one, then rerun.
+        let orphans: Vec<String> = S::held(&hub)
+            .into_iter()
+            .filter(|(other, n, _)| *other != id && n == name)
+            .map(|(other, ..)| other)
+            .collect();
+        for orphan in orphans {
+            delete::<S>(&client, &orphan).await?;
         }
     }
     let second = S::rotate(&client, &id).await;
@@ -373,7 +373,10 @@ async fn a_widget_key_rotates_with_its_settings_and_the_old_key_keeps_working() 
         new.agent_id.as_deref(),
         Some("agent_01HZ2N7G3K8M0Q5R7T9V2X4Y6Z")
     );
-    assert_eq!(hub.widget_keys().issued(), [replacement.public_key.clone()]);
+    assert_eq!(
+        hub.widget_keys().issued(),
+        std::slice::from_ref(&replacement.public_key)
+    );
     // Both keys work until the caller revokes the previous one.
     let held = hub.widget_keys().list();
     assert_eq!(held.len(), 2);
