@@ -86,6 +86,7 @@ mod wire;
 mod http;
 pub mod raw;
 // Runs one generated call and judges it; then the client; then resources.
+pub mod api_keys;
 mod client;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
@@ -94,6 +95,7 @@ mod rotation;
 mod runner;
 pub mod widget_keys;
 
+pub use api_keys::{ApiKey, ApiKeyId, ApiKeySecret, CreatedApiKey, RotatedApiKey};
 pub use chrono;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_API_KEY, ENV_BASE_URL,

@@ -1,6 +1,8 @@
 //! Secrets never reach tracing, `Debug`, `Display` or errors. Every tracing
 //! event and span field of these scenarios, at every level, is captured and
-//! searched for the API key and the JWT. In its own test binary, so that no
+//! searched for the API key, the JWT and every `sk_live_` secret the Hub
+//! minted (created, rotated, recovered from a broken answer, used as a
+//! credential). In its own test binary, so that no
 //! other test registers the tracing call sites before the subscriber exists.
 
 // This binary uses only `client_for` and `quick_backoff` of the shared helpers.
@@ -97,6 +99,65 @@ async fn scenarios(hub: &MockHub) -> Vec<String> {
     .unwrap();
     let err = refused.widget_keys().list().await.unwrap_err();
     shown.push(format!("{err} {err:?}"));
+    shown.extend(api_key_scenarios(hub).await);
+    shown
+}
+
+/// Everything the crate shows while API keys are minted, used, rotated and
+/// recovered.
+async fn api_key_scenarios(hub: &MockHub) -> Vec<String> {
+    let mut shown = Vec::new();
+    let session = hub.session_client().unwrap();
+    let keys = session.api_keys();
+    let created = keys.create("ci").expires_in_days(30).await.unwrap();
+    shown.push(format!(
+        "{created:?} {} {:?}",
+        created.secret_key, created.secret_key
+    ));
+    // The secret as a credential: its client, its calls, its errors.
+    let ci = hub
+        .client_builder()
+        .api_key(created.secret_key.expose_secret())
+        .build()
+        .unwrap();
+    shown.push(format!("{ci:?}"));
+    ci.widget_keys().list().await.unwrap();
+    let err = ci.api_keys().create("sneaky").await.unwrap_err();
+    shown.push(format!("{err} {err:?}"));
+    let rotated = keys.rotate(&created.api_key.id).await.unwrap();
+    shown.push(format!("{rotated:?}"));
+    // Broken create answers: the secret recovered, cut, or lost.
+    for cut in [20, 40, 70, 150, 250] {
+        hub.inject_on("POST", "/api/v1/api-keys", Fault::truncated(cut), 1);
+        if let Err(err) = keys.create("broken").await {
+            shown.push(format!("{err} {err:?} {:?}", err.secret_key()));
+        }
+    }
+    hub.inject_on("POST", "/api/v1/api-keys", Fault::stalled(200), 1);
+    let slow = hub
+        .session_client_builder()
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = slow.api_keys().create("stalled").await.unwrap_err();
+    shown.push(format!("{err} {err:?}"));
+    // A rotation whose create answer broke after the secret.
+    hub.inject_on("POST", "/api/v1/api-keys", Fault::truncated(250), 1);
+    match keys.rotate(&rotated.replacement.api_key.id).await {
+        Ok(again) => shown.push(format!("{again:?}")),
+        Err(err) => shown.push(format!("{err} {err:?}")),
+    }
+    ci.api_keys().list().await.unwrap();
+    keys.revoke(&rotated.previous.id).await.unwrap();
+    let err = ci.widget_keys().list().await.unwrap_err();
+    shown.push(format!("{err} {err:?}"));
+    // What the mock holds and recorded.
+    shown.push(format!(
+        "{hub:?} {:?} {:?} {:?}",
+        hub.requests(),
+        hub.api_keys(),
+        hub.api_keys().list()
+    ));
     shown
 }
 
@@ -107,13 +168,29 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         .enable_all()
         .build()
         .unwrap();
-    let (hub_key, jwt, shown) = tracing::subscriber::with_default(capture.clone(), || {
+    let (hub_key, jwt, minted, shown) = tracing::subscriber::with_default(capture.clone(), || {
         runtime.block_on(async {
             let hub = MockHub::start().await;
             let shown = scenarios(&hub).await;
-            (hub.api_key().to_string(), hub.jwt().to_string(), shown)
+            let minted: Vec<String> = hub
+                .api_keys()
+                .issued()
+                .iter()
+                .map(|secret| secret.expose_secret().to_string())
+                .collect();
+            (
+                hub.api_key().to_string(),
+                hub.jwt().to_string(),
+                minted,
+                shown,
+            )
         })
     });
+    assert!(
+        minted.len() >= 7,
+        "the scenarios minted too few keys: {}",
+        minted.len()
+    );
     let log = capture.0.lock().unwrap().clone();
     assert!(
         log.contains("kataven.request"),
@@ -133,5 +210,15 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
     for text in shown.iter().chain([&log]) {
         assert!(!text.contains(secret_of_key), "the API key leaked:\n{text}");
         assert!(!text.contains(&jwt), "the JWT leaked:\n{text}");
+        for secret in &minted {
+            // Its random part: the account prefix and last 8 are public.
+            let random = secret.rsplit('_').next().unwrap();
+            let hidden = &random[..random.len() - 8];
+            assert!(!text.contains(hidden), "a minted API key leaked:\n{text}");
+        }
     }
+    assert!(
+        shown.iter().any(|text| text.contains("Error::shown_once")),
+        "no secret was recovered: {shown:#?}"
+    );
 }

@@ -6,12 +6,15 @@
 use http::{HeaderMap, HeaderValue, Method, header};
 
 use super::reply::{Call, Caller, Credential, Cut, Outcome, Reply, Resource, Target, raw, text};
-use super::{Fault, RecordedRequest, Shared, random_token, widget_keys};
+use super::{Fault, RecordedRequest, Shared, api_keys, random_token, widget_keys};
 
 /// The resources the Hub serves: collection path -> handler, one row each.
-/// Adding `/api/v1/api-keys` is one new module (its store, its handler and
-/// its `MockHub` methods, as `widget_keys.rs` has them) and one row here.
-const RESOURCES: &[(&str, Resource)] = &[("/api/v1/widget-keys", widget_keys::RESOURCE)];
+/// A resource is one module (its store, its handler, its credential hook if
+/// its keys authenticate, and its `MockHub` handle) and one row here.
+const RESOURCES: &[(&str, Resource)] = &[
+    ("/api/v1/widget-keys", widget_keys::RESOURCE),
+    ("/api/v1/api-keys", api_keys::RESOURCE),
+];
 
 /// The Hub's handling of one request.
 pub(super) async fn handle(

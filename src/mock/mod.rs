@@ -24,6 +24,13 @@
 //!   delete removes a never-used key and only disables a used one;
 //!   a malformed id is 400 `Invalid widget key id`, an unknown one 404
 //!   `Widget key not found`.
+//! - API keys: the same shape, with an `sk_live_<account>_...` secret shown
+//!   once and an optional `expiry` (`<n>d`, 1 to 3650; else 400 `Invalid
+//!   body`); create, update and delete need a session (403 `Requires Hub UI
+//!   auth` for an API-key caller), list takes either; a key it minted (or you
+//!   seeded) authenticates requests while it is enabled and unexpired (401
+//!   once revoked or past `expires_at`), checked on every request, and is
+//!   then marked used.
 //!
 //! Beyond the Hub, for tests: it records every request
 //! ([`requests`](MockHub::requests)), injects [faults](Fault), on every
@@ -50,6 +57,7 @@
 //! # }
 //! ```
 
+mod api_keys;
 mod dispatch;
 mod fault;
 mod reply;
@@ -57,6 +65,7 @@ mod request;
 mod server;
 mod widget_keys;
 
+pub use api_keys::{ApiKeyFixture, MockApiKeys};
 pub use fault::Fault;
 pub use widget_keys::{MockWidgetKeys, WidgetKeyFixture};
 

@@ -21,6 +21,7 @@
 mod support;
 
 mod adoption;
+mod api_keys;
 mod contract;
 mod contract_regressions;
 mod faults;
