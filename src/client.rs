@@ -448,10 +448,11 @@ impl ClientBuilder {
         self
     }
 
-    /// A header every request carries, e.g. a tracing or team header. The
-    /// SDK's own headers (`Authorization`, `User-Agent`, `Accept`,
-    /// `X-Account-ID`, ...) are refused here: set them with their own
-    /// methods. Checked in [`build`](Self::build).
+    /// A header every request carries, e.g. a tracing or team header. Called
+    /// again with the same name, it adds a value (both are sent, in order),
+    /// as `HeaderMap::append` does. The SDK's own headers (`Authorization`,
+    /// `User-Agent`, `Accept`, `X-Account-ID`, ...) are refused here: set
+    /// them with their own methods. Checked in [`build`](Self::build).
     ///
     /// ```
     /// let err = kataven::Client::builder()
@@ -479,7 +480,11 @@ impl ClientBuilder {
     /// the connect timeout, TLS, proxies (the loopback rule above is for the
     /// client the builder makes), and redirects (the SDK's client follows
     /// none; reqwest's default follows up to 10, and turns a redirected POST
-    /// into a GET: prefer `redirect::Policy::none()`).
+    /// into a GET: prefer `redirect::Policy::none()`). **An answer that
+    /// comes from another URL than the one sent is refused** (an error, never
+    /// a success): after a redirect it is not the Hub's answer, and the
+    /// request, with your [`header`](Self::header)s and the account, went
+    /// elsewhere too.
     ///
     /// [`Client::http_client_builder`] starts you off with the SDK's TLS
     /// setup and redirect policy.
@@ -581,6 +586,7 @@ impl ClientBuilder {
             headers.append(name, value);
         }
 
+        let callers_client = self.http_client.is_some();
         let http = match self.http_client {
             Some(client) => client,
             None => {
@@ -605,6 +611,7 @@ impl ClientBuilder {
             headers,
             token: token.clone(),
             uses_api_key: token_field == "api_key",
+            callers_client,
         });
         Ok(Client {
             raw: raw::Client::new_with_client(&base.url, http, transport),

@@ -99,12 +99,16 @@ impl<'c> Call<'c> {
                 .map(ResponseValue::into_inner)
                 .map_err(before_sending);
         };
+        if let Some(origin) = &reply.redirected_to {
+            return Err(self.redirected(&reply, origin));
+        }
         let Reply {
             operation,
             attempts,
             bound,
             write,
             answer,
+            ..
         } = reply;
         match (result, answer) {
             (Ok(value), Some(answer)) if answer.is_success() && answer.problem.is_none() => {
@@ -138,6 +142,9 @@ impl<'c> Call<'c> {
                 .map(|value| value.status().as_u16())
                 .map_err(before_sending);
         };
+        if let Some(origin) = &reply.redirected_to {
+            return Err(self.redirected(&reply, origin));
+        }
         match reply.answer {
             Some(answer) if answer.is_success() => Ok(answer.status),
             Some(answer) => {
@@ -150,6 +157,22 @@ impl<'c> Call<'c> {
                 reply.write,
                 result.err(),
             )),
+        }
+    }
+
+    /// The caller's client followed a redirect: whatever came back is not
+    /// the Hub's answer, and a write may have been applied where it went.
+    fn redirected(&self, reply: &Reply, origin: &str) -> Error {
+        Error::Transport {
+            operation: reply.operation,
+            message: format!(
+                "the answer came from {origin} after a redirect, not from the URL sent; \
+                 the SDK refuses it (build your reqwest client with redirect::Policy::none(), \
+                 or start from Client::http_client_builder())"
+            ),
+            attempts: reply.attempts,
+            source: None,
+            possibly_applied: self.possibly_applied(reply.write, true),
         }
     }
 

@@ -45,6 +45,10 @@ pub(crate) struct Shared {
     /// Whether the token is an API key (else a person's session, a JWT):
     /// some operations need a session, and a 403 should say so.
     pub(crate) uses_api_key: bool,
+    /// Whether the reqwest client is the caller's own, which may follow
+    /// redirects (the SDK's own follows none): each answer's URL is then
+    /// checked against the one sent.
+    pub(crate) callers_client: bool,
 }
 
 /// The part of a [`Transport`] that belongs to one call of the facade.
@@ -99,12 +103,7 @@ impl Transport {
     /// that echoes the request must not put the token into an error.
     pub(crate) fn scrub(&self, text: String) -> String {
         use secrecy::ExposeSecret;
-        let token = self.shared.token.expose_secret();
-        if token.is_empty() || !text.contains(token) {
-            text
-        } else {
-            text.replace(token, "[redacted]")
-        }
+        scrub_token(text, self.shared.token.expose_secret())
     }
 
     /// Sends `request` with retries; see `retry.rs` for the rules.
@@ -163,7 +162,13 @@ impl Transport {
                     None
                 };
 
+                // Only the caller's client can follow a redirect; the copy of
+                // the URL is made for it alone.
+                let sent = self.shared.callers_client.then(|| request.url().clone());
                 let result = match http.execute(request).await {
+                    Ok(response) if sent.as_ref().is_some_and(|url| url != response.url()) => {
+                        Attempt::Redirected(response.url().origin().ascii_serialization())
+                    }
                     Ok(response) => Attempt::read(response, settings).await,
                     Err(err) => Attempt::Failed(err),
                 };
@@ -222,6 +227,7 @@ impl Transport {
                         attempts,
                         bound,
                         write,
+                        redirected_to: None,
                         answer: Some(Answer {
                             status,
                             body: body.bytes.clone(),
@@ -246,13 +252,80 @@ impl Transport {
                         attempts,
                         bound,
                         write,
+                        redirected_to: None,
                         answer: None,
                     });
                 }
                 Err(err)
             }
+            Attempt::Redirected(origin) => {
+                tracing::warn!(
+                    "kataven: {operation} was answered from {origin} after a redirect; refused"
+                );
+                if let Some(call) = &self.call {
+                    call.reply.put(Reply {
+                        operation,
+                        attempts,
+                        bound,
+                        write,
+                        redirected_to: Some(origin),
+                        answer: None,
+                    });
+                }
+                // The generated code gets an empty 502 to judge; the runner
+                // reads the reply and reports the redirect instead.
+                let mut refused = http::Response::new(reqwest::Body::from(""));
+                *refused.status_mut() = http::StatusCode::BAD_GATEWAY;
+                Ok(Response::from(refused))
+            }
         }
     }
+}
+
+/// `text` with `token` replaced by `[redacted]`, also where an echo changed
+/// it: in any letter case, or percent-encoded (as in a query string or a
+/// form body), in either case of hex digits. Hand-written: the one search
+/// this needs is ASCII-case-insensitive, which `str::replace` is not, and a
+/// regex crate would be a dependency for these few lines.
+pub(crate) fn scrub_token(text: String, token: &str) -> String {
+    if token.is_empty() {
+        return text;
+    }
+    let encoded: String = token
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let mut out = text;
+    for needle in [token, encoded.as_str()] {
+        out = replace_ignoring_ascii_case(&out, needle, "[redacted]");
+    }
+    out
+}
+
+fn replace_ignoring_ascii_case(text: &str, needle: &str, with: &str) -> String {
+    let (hay, pin) = (text.as_bytes(), needle.as_bytes());
+    if pin.is_empty() || hay.len() < pin.len() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut from, mut at) = (0usize, 0usize);
+    while let Some(window) = hay.get(at..at.saturating_add(pin.len())) {
+        if window.eq_ignore_ascii_case(pin) {
+            out.push_str(text.get(from..at).unwrap_or_default());
+            out.push_str(with);
+            at = at.saturating_add(pin.len());
+            from = at;
+        } else {
+            at = at.saturating_add(1);
+        }
+    }
+    out.push_str(text.get(from..).unwrap_or_default());
+    out
 }
 
 /// One attempt's result, with the body read (or not) to the end.
@@ -264,6 +337,9 @@ enum Attempt {
     },
     /// No response at all.
     Failed(reqwest::Error),
+    /// A response from another origin or path than the request's (its
+    /// origin): the caller's client followed a redirect.
+    Redirected(String),
 }
 
 impl Attempt {
@@ -295,6 +371,7 @@ impl Attempt {
                 Some(BodyProblem::TimedOut) => Ending::BodyTimedOut,
                 Some(BodyProblem::TooLarge(_)) => Ending::BodyTooLarge,
             },
+            Attempt::Redirected(_) => Ending::Redirected,
             Attempt::Failed(err) if err.is_connect() => Ending::ConnectFailed,
             Attempt::Failed(err) if err.is_timeout() => Ending::TimedOut,
             Attempt::Failed(_) => Ending::Failed,
@@ -324,11 +401,14 @@ impl ClientHooks<Transport> for crate::raw::Client {
         let shared = &ClientInfo::inner(self).shared;
         let headers = request.headers_mut();
         headers.reserve(shared.headers.len() + 1);
-        for (name, value) in &shared.headers {
+        for name in shared.headers.keys() {
             // A header the generated code set from a parameter (an explicit
-            // `X-Account-ID`) wins over the client's.
+            // `X-Account-ID`) wins over the client's; a client header given
+            // several times is sent with every value.
             if !headers.contains_key(name) {
-                headers.insert(name, value.clone());
+                for value in shared.headers.get_all(name) {
+                    headers.append(name, value.clone());
+                }
             }
         }
         let json_only = headers

@@ -31,6 +31,9 @@ pub(crate) struct Reply {
     pub(crate) write: bool,
     /// The last answer, if there was one.
     pub(crate) answer: Option<Answer>,
+    /// Where the last answer came from, when that is not the URL sent (the
+    /// caller's own client followed a redirect): the answer is not the Hub's.
+    pub(crate) redirected_to: Option<String>,
 }
 
 /// The last response of a call: everything the runner needs to judge it.

@@ -34,6 +34,9 @@ pub(crate) enum Ending {
     BodyTimedOut,
     /// The body is larger than allowed.
     BodyTooLarge,
+    /// The answer came from another URL than the one sent (a caller's
+    /// client followed a redirect): never repeated, never taken.
+    Redirected,
     /// The connection could not be made (refused, DNS, TLS handshake).
     ConnectFailed,
     /// No answer within the attempt's timeout.
@@ -148,7 +151,7 @@ pub(crate) fn reason(repeatable: bool, ending: Ending) -> Option<RetryReason> {
         // may have.
         Ending::TimedOut | Ending::BodyTimedOut => repeatable.then_some(RetryReason::Timeout),
         Ending::Failed | Ending::BodyBroken => repeatable.then_some(RetryReason::Transport),
-        Ending::BodyTooLarge => None,
+        Ending::BodyTooLarge | Ending::Redirected => None,
     }
 }
 

@@ -26,6 +26,7 @@ mod contract;
 mod contract_regressions;
 mod faults;
 mod hardening;
+mod headers_and_redirects;
 mod input_validation;
 mod loopback_server;
 mod mock_hub;

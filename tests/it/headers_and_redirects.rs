@@ -1,0 +1,102 @@
+//! What the SDK sends and what it accepts back, at the edges a caller's own
+//! setup opens: extra headers given more than once, a caller's reqwest
+//! client that follows redirects, and error bodies that echo the token in
+//! another form.
+
+use crate::support::hub::quick_backoff;
+use crate::support::loopback::{LoopbackServer, Response, Step};
+
+const CREATED: &str = r#"{"public_key":"pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9","id":"0b6f8e2a-4c1d-4e7b-9a3f-2d5c8e1f7a90","name":"k","key_last8":"Q7rT2xZ9","domain_allowlist":[],"agent_id":null,"created_at":"2026-11-02T09:15:27Z","updated_at":"2026-11-02T09:15:27Z","disabled_at":null,"last_used_at":null}"#;
+const KEY: &str = "sk_live_acme_Secret+Value/42";
+
+#[tokio::test]
+async fn a_header_given_twice_is_sent_with_both_values() {
+    let server = LoopbackServer::answering(Step::Respond(Response::json(200, "[]"))).await;
+    let client = quick_backoff(kataven::Client::builder())
+        .api_key(KEY)
+        .base_url(server.base_url())
+        .header("x-team", "payments")
+        .header("x-team", "billing")
+        .header("x-app", "shop")
+        .build()
+        .unwrap();
+    client.widget_keys().list().await.unwrap();
+    let request = &server.requests()[0];
+    let teams: Vec<&str> = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("x-team"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    assert_eq!(teams, ["payments", "billing"]);
+    assert_eq!(request.header("x-app"), Some("shop"));
+}
+
+#[tokio::test]
+async fn an_answer_after_a_redirect_is_refused_never_taken_as_the_hubs() {
+    // The "Hub" redirects; the other origin answers as if it created a key.
+    let elsewhere = LoopbackServer::answering(Step::Respond(Response::json(201, CREATED))).await;
+    let hub = LoopbackServer::answering(Step::Respond(Response::new(307).header(
+        "location",
+        format!("{}/api/v1/widget-keys", elsewhere.base_url()),
+    )))
+    .await;
+    // A caller's client on reqwest's default policy: it follows redirects.
+    let following = kataven::reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let client = quick_backoff(kataven::Client::builder())
+        .api_key(KEY)
+        .base_url(hub.base_url())
+        .http_client(following)
+        .account_id("acme")
+        .build()
+        .unwrap();
+    let err = client.widget_keys().create("k").await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("after a redirect"), "{text}");
+    assert!(text.contains(&elsewhere.base_url()), "{text}");
+    assert!(
+        err.public_key().is_none(),
+        "a redirected answer's key is not the Hub's"
+    );
+    assert!(
+        err.is_possibly_applied(),
+        "the write went elsewhere: {text}"
+    );
+    // Not retried: one request each.
+    assert_eq!((hub.request_count(), elsewhere.request_count()), (1, 1));
+    // A read is refused too (and not retried into the same redirect).
+    let err = client.widget_keys().list().await.unwrap_err();
+    assert!(err.to_string().contains("after a redirect"), "{err}");
+    assert!(!err.is_possibly_applied());
+}
+
+#[tokio::test]
+async fn the_token_is_scrubbed_from_an_echo_in_any_case_or_percent_encoded() {
+    let encoded = "sk_live_acme_Secret%2BValue%2F42";
+    let echoes = [
+        KEY.to_string(),
+        KEY.to_uppercase(),
+        KEY.to_lowercase(),
+        encoded.to_string(),
+        encoded.to_lowercase(),
+    ];
+    for echo in echoes {
+        let body = format!("bad request: token={echo}; try again");
+        let server = LoopbackServer::answering(Step::Respond(Response::text(400, body))).await;
+        let client = quick_backoff(kataven::Client::builder())
+            .api_key(KEY)
+            .base_url(server.base_url())
+            .build()
+            .unwrap();
+        let err = client.widget_keys().list().await.unwrap_err();
+        let shown = format!("{err} {err:?} {:?}", err.message());
+        assert!(shown.contains("[redacted]"), "{shown}");
+        assert!(
+            !shown.to_lowercase().contains("secret"),
+            "the token leaked: {shown}"
+        );
+    }
+}
