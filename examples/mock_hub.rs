@@ -2,7 +2,7 @@
 //! (schemathesis, Prism's proxy) or for trying the API with curl.
 //!
 //! ```text
-//! cargo run --example mock_hub --features mock -- --port 4011 --api-key sk_live_acme_test
+//! cargo run --example mock_hub --features mock -- --port 4011 --api-key sk_live_acme_test [--jwt TOKEN]
 //! curl -H 'Authorization: Bearer sk_live_acme_test' http://127.0.0.1:4011/api/v1/widget-keys
 //! ```
 
@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 async fn main() {
     let mut port = 0u16;
     let mut api_key = None;
+    let mut jwt = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
@@ -20,13 +21,17 @@ async fn main() {
                 Err(_) => exit(&format!("--port: `{value}` is not a port number")),
             },
             ("--api-key", Some(value)) => api_key = Some(value),
-            _ => exit("usage: mock_hub [--port N] [--api-key KEY]"),
+            ("--jwt", Some(value)) => jwt = Some(value),
+            _ => exit("usage: mock_hub [--port N] [--api-key KEY] [--jwt TOKEN]"),
         }
     }
     let mut builder =
         kataven::mock::MockHub::builder().bind(SocketAddr::from(([127, 0, 0, 1], port)));
     if let Some(key) = api_key {
         builder = builder.api_key(key);
+    }
+    if let Some(jwt) = jwt {
+        builder = builder.jwt(jwt);
     }
     let hub = match builder.try_start().await {
         Ok(hub) => hub,

@@ -131,6 +131,7 @@ impl fmt::Debug for MockHub {
 #[must_use = "call .start() or .try_start()"]
 pub struct MockHubBuilder {
     api_key: Option<String>,
+    jwt: Option<String>,
     account: Option<String>,
     path_prefix: String,
     addr: Option<SocketAddr>,
@@ -140,6 +141,7 @@ impl fmt::Debug for MockHubBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MockHubBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("jwt", &self.jwt.as_ref().map(|_| "[redacted]"))
             .field("account", &self.account)
             .field("path_prefix", &self.path_prefix)
             .field("addr", &self.addr)
@@ -161,6 +163,24 @@ impl MockHubBuilder {
     /// ```
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+
+    /// The JWT the Hub accepts as a person's session, with `X-Account-ID`
+    /// naming its account (default: a random unsigned `eyJ...` token). For a
+    /// mock Hub in its own process that a test outside it signs in to.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// # async fn run() {
+    /// let hub = kataven::mock::MockHub::builder().jwt("eyJhbGciOiJub25lIn0.e30.test").start().await;
+    /// assert_eq!(hub.jwt(), "eyJhbGciOiJub25lIn0.e30.test");
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// # }
+    /// ```
+    pub fn jwt(mut self, jwt: impl Into<String>) -> Self {
+        self.jwt = Some(jwt.into());
         self
     }
 
@@ -265,10 +285,12 @@ impl MockHubBuilder {
         let api_key = self
             .api_key
             .unwrap_or_else(|| format!("sk_live_{account}_{}", random_token(24)));
-        let jwt = format!(
-            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJtb2NrIn0.{}",
-            random_token(32)
-        );
+        let jwt = self.jwt.unwrap_or_else(|| {
+            format!(
+                "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJtb2NrIn0.{}",
+                random_token(32)
+            )
+        });
         let addr = self
             .addr
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
