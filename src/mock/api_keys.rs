@@ -93,6 +93,13 @@ fn create(hub: &Shared, body: &[u8]) -> Reply {
     let Some(fields) = json_object(body) else {
         return text(400, INVALID);
     };
+    // The generated type reads a `null` as "absent"; the Hub refuses it.
+    if has_null(&fields, &["name"]) {
+        return text(400, INVALID);
+    }
+    if has_null(&fields, &["expiry"]) {
+        return text(400, "Invalid body");
+    }
     let Ok(request) = serde_json::from_value::<types::HandlersCreateApiKeyRequest>(fields) else {
         return text(400, INVALID);
     };

@@ -368,3 +368,112 @@ async fn prefer_relay(upstream: &str, code: u16) -> LoopbackServer {
     })
     .await
 }
+
+/// A client signed in as a person (a JWT with its account), as managing API
+/// keys needs; behind the proxy, the mock Hub's own session token.
+fn session(base_url: &str) -> Client {
+    let jwt = std::env::var("CONTRACT_JWT")
+        .unwrap_or_else(|_| "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjb250cmFjdCJ9.c2ln".to_string());
+    Client::builder()
+        .bearer_token(jwt)
+        .account_id("acme")
+        .base_url(base_url)
+        .max_retries(0)
+        .total_timeout(Duration::from_secs(20))
+        .build()
+        .expect("client builds")
+}
+
+/// The API-key example id of the spec, against the stateless mock.
+const API_KEY_EXAMPLE_ID: &str = "5d0c6f7e-2b1a-4c3d-8e9f-0a1b2c3d4e5f";
+
+#[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
+async fn api_keys_every_operation() {
+    let (url, mode) = prism();
+    let client = session(&url);
+    let keys = client.api_keys();
+    let listed = keys.list().await.expect("list");
+    if mode == Mode::Mock {
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id.as_str(), API_KEY_EXAMPLE_ID);
+        assert!(listed[0].expires_at.is_some());
+    }
+    let expiring = keys
+        .create("contract: expiring")
+        .expires_in_days(90)
+        .await
+        .expect("create with an expiry");
+    let forever = keys.create("contract: forever").await.expect("create");
+    if mode != Mode::Dynamic {
+        assert!(expiring.secret_key.expose_secret().starts_with("sk_live_"));
+        assert_eq!(expiring.api_key.key_last8, expiring.secret_key.last8());
+    }
+    if mode == Mode::Proxy {
+        assert!(expiring.api_key.expires_at.is_some());
+        assert!(forever.api_key.expires_at.is_none());
+    }
+    let id = match mode {
+        Mode::Proxy => expiring.api_key.id.to_string(),
+        _ => API_KEY_EXAMPLE_ID.to_string(),
+    };
+    keys.update(&id)
+        .name("contract: renamed")
+        .await
+        .expect("rename");
+    keys.update(&id).disabled(false).await.expect("re-enable");
+    if mode != Mode::Dynamic {
+        // Against made-up lists the key to rotate is not among them.
+        let rotated = keys.rotate(&id).await.expect("rotate");
+        assert_eq!(rotated.previous.id.as_str(), id);
+        if mode == Mode::Proxy {
+            assert_eq!(rotated.replacement.api_key.name, "contract: renamed");
+            assert!(rotated.replacement.api_key.expires_at.is_some());
+        }
+    }
+    keys.revoke(&id).await.expect("revoke");
+    keys.delete(&id).await.expect("delete");
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run scripts/contract.sh"]
+async fn api_keys_need_a_session_and_every_declared_error_status_comes_back() {
+    let (url, mode) = prism();
+    if mode == Mode::Proxy {
+        // The mock Hub answers an API-key caller with its real 403.
+        let err = client(&url)
+            .api_keys()
+            .create("contract: sneaky")
+            .await
+            .unwrap_err();
+        assert!(err.is_forbidden(), "{err}");
+        assert!(err.to_string().contains("JWT"), "{err}");
+        client(&url)
+            .api_keys()
+            .list()
+            .await
+            .expect("an API key may list");
+        return;
+    }
+    for code in [400u16, 401, 403, 429, 500, 404] {
+        let proxy = prefer_relay(&url, code).await;
+        let client = session(&proxy.base_url());
+        let keys = client.api_keys();
+        let mut outcomes: Vec<(&str, Result<(), Error>)> = vec![
+            ("update", keys.update(API_KEY_EXAMPLE_ID).name("x").await),
+            ("revoke", keys.revoke(API_KEY_EXAMPLE_ID).await),
+            ("delete", keys.delete(API_KEY_EXAMPLE_ID).await),
+        ];
+        if code != 404 {
+            outcomes.push(("list", keys.list().await.map(drop)));
+            outcomes.push(("create", keys.create("forced").await.map(drop)));
+        }
+        for (op, outcome) in outcomes {
+            let err = outcome.expect_err(&format!("{op} with Prefer: code={code}"));
+            assert_eq!(err.status(), Some(code), "{op}: {err}");
+            if code == 429 {
+                assert!(err.retry_after().is_some(), "{op}: {err:?}");
+            }
+        }
+    }
+}
