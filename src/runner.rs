@@ -107,9 +107,14 @@ impl<'c> Call<'c> {
             attempts,
             bound,
             write,
+            applied_earlier,
             answer,
             ..
         } = reply;
+        let write = Written {
+            write,
+            earlier: applied_earlier,
+        };
         match (result, answer) {
             (Ok(value), Some(answer)) if answer.is_success() && answer.problem.is_none() => {
                 Ok(value.into_inner())
@@ -145,16 +150,18 @@ impl<'c> Call<'c> {
         if let Some(origin) = &reply.redirected_to {
             return Err(self.redirected(&reply, origin));
         }
+        let written = Written {
+            write: reply.write,
+            earlier: reply.applied_earlier,
+        };
         match reply.answer {
             Some(answer) if answer.is_success() => Ok(answer.status),
-            Some(answer) => {
-                Err(self.api_error(reply.operation, reply.attempts, reply.write, answer))
-            }
+            Some(answer) => Err(self.api_error(reply.operation, reply.attempts, written, answer)),
             None => Err(self.no_answer(
                 reply.operation,
                 reply.attempts,
                 reply.bound,
-                reply.write,
+                written,
                 result.err(),
             )),
         }
@@ -172,20 +179,27 @@ impl<'c> Call<'c> {
             ),
             attempts: reply.attempts,
             source: None,
-            possibly_applied: self.possibly_applied(reply.write, true),
+            possibly_applied: self.possibly_applied(
+                Written {
+                    write: reply.write,
+                    earlier: reply.applied_earlier,
+                },
+                true,
+            ),
         }
     }
 
-    /// The note of a write that may have been applied, when `maybe` holds.
-    fn possibly_applied(&self, write: bool, maybe: bool) -> Option<&'static str> {
-        (write && maybe).then_some(self.operation.possibly_applied)
+    /// The note of a write that may have been applied: when its last
+    /// attempt may have been (`maybe`), or an earlier one.
+    fn possibly_applied(&self, written: Written, maybe: bool) -> Option<&'static str> {
+        (written.write && (maybe || written.earlier)).then_some(self.operation.possibly_applied)
     }
 
     fn api_error(
         &self,
         operation: &'static str,
         attempts: u32,
-        write: bool,
+        write: Written,
         answer: Answer,
     ) -> Error {
         let message = String::from_utf8_lossy(&answer.body).trim().to_string();
@@ -215,7 +229,7 @@ impl<'c> Call<'c> {
         operation: &'static str,
         attempts: u32,
         bound: Bound,
-        write: bool,
+        write: Written,
         err: Option<progenitor_client::Error<ByteStream>>,
     ) -> Error {
         use progenitor_client::Error as E;
@@ -361,6 +375,15 @@ impl<'c> Call<'c> {
         let id = answer.request_id.as_ref()?.to_str().ok()?;
         Some(self.transport().scrub(id.to_string()).into_boxed_str())
     }
+}
+
+/// What a call's attempts say about a write having been applied.
+#[derive(Clone, Copy)]
+struct Written {
+    /// The request is a write (its method is not safe).
+    write: bool,
+    /// An attempt before the last may have been applied.
+    earlier: bool,
 }
 
 /// An error from a generated method before anything was sent.

@@ -140,6 +140,7 @@ impl Transport {
         let attempts = async {
             let mut request = request;
             let mut attempt = 0u32;
+            let mut applied_earlier = false;
             loop {
                 attempt = attempt.saturating_add(1);
                 let remaining = policy
@@ -172,8 +173,8 @@ impl Transport {
                     Ok(response) => Attempt::read(response, settings).await,
                     Err(err) => Attempt::Failed(err),
                 };
-                let decision =
-                    policy.after(attempt, result.ending(), Instant::now(), retry::jitter());
+                let ending = result.ending();
+                let decision = policy.after(attempt, ending, Instant::now(), retry::jitter());
                 match (decision, next) {
                     (Decision::Retry { delay, reason }, Some(next)) => {
                         tracing::info!(
@@ -183,16 +184,17 @@ impl Transport {
                             "kataven: retrying {operation}"
                         );
                         drop(result);
+                        applied_earlier |= ending.may_have_applied();
                         tokio::time::sleep(delay).await;
                         request = next;
                     }
-                    _ => break (result, attempt, bound),
+                    _ => break (result, attempt, bound, applied_earlier),
                 }
             }
         };
         // With no subscriber listening, skip the instrumentation's per-poll
         // work (~700 instructions per call, benches/sdk_vs_raw.rs).
-        let (last, attempts, bound) = if span.is_disabled() {
+        let (last, attempts, bound, applied_earlier) = if span.is_disabled() {
             attempts.await
         } else {
             attempts.instrument(span.clone()).await
@@ -227,6 +229,7 @@ impl Transport {
                         attempts,
                         bound,
                         write,
+                        applied_earlier,
                         redirected_to: None,
                         answer: Some(Answer {
                             status,
@@ -252,6 +255,7 @@ impl Transport {
                         attempts,
                         bound,
                         write,
+                        applied_earlier,
                         redirected_to: None,
                         answer: None,
                     });
@@ -268,6 +272,7 @@ impl Transport {
                         attempts,
                         bound,
                         write,
+                        applied_earlier,
                         redirected_to: Some(origin),
                         answer: None,
                     });

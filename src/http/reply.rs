@@ -29,6 +29,10 @@ pub(crate) struct Reply {
     /// Whether the request was a write (its method is not safe): once it
     /// may have reached the Hub, it may have taken effect.
     pub(crate) write: bool,
+    /// Whether an attempt before the last may have been applied (an
+    /// idempotent write is retried after a broken connection): the call's
+    /// outcome is then "possibly applied" whatever the last attempt says.
+    pub(crate) applied_earlier: bool,
     /// The last answer, if there was one.
     pub(crate) answer: Option<Answer>,
     /// Where the last answer came from, when that is not the URL sent (the

@@ -132,6 +132,24 @@ impl Policy<'_> {
     }
 }
 
+impl Ending {
+    /// Whether a write whose attempt ended this way may have been applied:
+    /// its request may have reached the Hub, and no answer said it did
+    /// nothing (only a refused connection and a 4xx do).
+    pub(crate) fn may_have_applied(self) -> bool {
+        match self {
+            Ending::Answered { status, .. } => status >= 500,
+            Ending::ConnectFailed => false,
+            Ending::BodyBroken
+            | Ending::BodyTimedOut
+            | Ending::BodyTooLarge
+            | Ending::TimedOut
+            | Ending::Failed
+            | Ending::Redirected => true,
+        }
+    }
+}
+
 /// Whether an attempt that ended this way may be repeated.
 pub(crate) fn reason(repeatable: bool, ending: Ending) -> Option<RetryReason> {
     match ending {
@@ -242,6 +260,24 @@ mod tests {
         ] {
             assert_eq!(reason(true, ending).is_some(), repeatable, "{ending:?}");
             assert_eq!(reason(false, ending).is_some(), other, "{ending:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_refused_connection_or_a_4xx_proves_a_write_was_not_applied() {
+        for (ending, maybe) in [
+            (Ending::ConnectFailed, false),
+            (status(400), false),
+            (status(429), false),
+            (status(500), true),
+            (status(503), true),
+            (Ending::TimedOut, true),
+            (Ending::Failed, true),
+            (Ending::BodyBroken, true),
+            (Ending::BodyTimedOut, true),
+            (Ending::Redirected, true),
+        ] {
+            assert_eq!(ending.may_have_applied(), maybe, "{ending:?}");
         }
     }
 

@@ -24,6 +24,7 @@ mod adoption;
 mod api_keys;
 mod contract;
 mod contract_regressions;
+mod fault_fuzz;
 mod faults;
 mod hardening;
 mod headers_and_redirects;
