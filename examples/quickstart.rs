@@ -1,4 +1,5 @@
-//! The whole widget-key lifecycle: create, list, update, revoke, delete.
+//! The whole widget-key lifecycle: create, list, update, rotate, revoke,
+//! delete.
 //!
 //! With `KATAVEN_API_KEY` set it talks to the real Hub (and cleans up the key
 //! it creates); without it, to the built-in mock Hub on a loopback port.
@@ -69,17 +70,28 @@ async fn run() -> kataven::Result<()> {
         renamed.0, renamed.1
     );
 
+    // Rotate: the replacement takes over the name and allowlist; the previous
+    // key keeps working until it is revoked, once pages use the new one.
+    let rotated = keys.rotate(&id).await?;
+    let id = rotated.replacement.widget_key.id.clone();
+    println!(
+        "4. rotated   new key {} (shown once); the previous one is now {:?}",
+        rotated.replacement.public_key, rotated.previous.name
+    );
+    keys.revoke(&rotated.previous.id).await?;
+    keys.delete(&rotated.previous.id).await?;
+
     keys.revoke(&id).await?;
     let revoked = keys.list().await?.into_iter().find(|k| k.id == id);
     println!(
-        "4. revoked   disabled={}",
+        "5. revoked   disabled={}",
         revoked.map(|k| k.is_disabled()).unwrap_or(false)
     );
 
     keys.delete(&id).await?;
     let still_there = keys.list().await?.iter().any(|k| k.id == id);
     println!(
-        "5. deleted   {}",
+        "6. deleted   {}",
         if still_there {
             "(it was used, so the Hub only disabled it)"
         } else {
