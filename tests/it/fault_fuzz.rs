@@ -41,6 +41,8 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(120);
 const TOTAL_TIMEOUT: Duration = Duration::from_millis(700);
 /// Scheduling slack on a loaded 2-core machine.
 const MARGIN: Duration = Duration::from_millis(400);
+/// How long the work of a request the client gave up on may still take.
+const SETTLE: Duration = Duration::from_millis(250);
 
 /// SplitMix64: a seeded generator, written out so that a seed names the
 /// same schedule on every machine and version (a crate's generator may
@@ -274,6 +276,13 @@ async fn schedule(seed: u64) -> Result<(), String> {
         let (plaintext, err) = world.run(kind, &op).await;
         let elapsed = started.elapsed();
         world.hub.clear_faults();
+        if err.as_ref().is_some_and(Error::is_possibly_applied) {
+            // The Hub may still be doing the work the client stopped waiting
+            // for (a loaded machine, a timeout): it lands a moment later, as
+            // on a real Hub. Let it land before reading the Hub's state, so
+            // that it is laid at this call's door, not the next one's.
+            tokio::time::sleep(SETTLE).await;
+        }
         log.push(format!(
             "{step}: {kind:?} {op:?} under {faults:?} -> {}",
             match &err {
