@@ -193,7 +193,11 @@ async fn list_never_holds_a_secret_on_the_wire() {
     let created = session.api_keys().create("k").await.expect("created");
     hub.clear_requests();
     session.api_keys().list().await.expect("listed");
-    let wire = kataven::reqwest::Client::new()
+    let wire = kataven::Client::http_client_builder()
+        .unwrap()
+        .no_proxy()
+        .build()
+        .unwrap()
         .get(format!("{}/api/v1/api-keys", hub.base_url()))
         .bearer_auth(created.secret_key.expose_secret())
         .send()

@@ -41,8 +41,10 @@ async fn an_answer_after_a_redirect_is_refused_never_taken_as_the_hubs() {
         format!("{}/api/v1/widget-keys", elsewhere.base_url()),
     )))
     .await;
-    // A caller's client on reqwest's default policy: it follows redirects.
-    let following = kataven::reqwest::Client::builder()
+    // A caller's client that follows redirects (as reqwest's default does).
+    let following = kataven::Client::http_client_builder()
+        .unwrap()
+        .redirect(kataven::reqwest::redirect::Policy::limited(10))
         .no_proxy()
         .build()
         .unwrap();
