@@ -26,7 +26,7 @@ fn the_3_1_yaml_fixture_becomes_the_expected_3_0_3_json() {
     );
     for line in [
         "down-converted OpenAPI 3.1 to 3.0.3",
-        "left out 4 operation(s) not tagged Widget Keys",
+        "left out 4 operation(s) not tagged Widget Keys, API Keys",
         "left out 1 webhook(s)",
         "PATCH /api/v1/widget-keys/{id}: no operationId upstream; kept the vendored \"update_widget_key\"",
         "removed the empty 204 response(s)",
@@ -45,15 +45,22 @@ fn the_3_1_yaml_fixture_becomes_the_expected_3_0_3_json() {
     assert_eq!(
         schemas,
         [
+            "data.ApiKey",
+            "data.CreatedApiKey",
             "data.CreatedWidgetKey",
             "data.WidgetKey",
+            "handlers.CreateApiKeyRequest",
             "handlers.CreateWidgetKeyRequest",
+            "handlers.UpdateApiKeyRequest",
             "handlers.UpdateWidgetKeyRequest"
         ]
     );
     assert_eq!(
         doc["tags"],
-        json!([{"name": "Widget Keys", "description": "Public `pk_live_` keys that customers paste into their web pages."}])
+        json!([
+            {"name": "Widget Keys", "description": "Public `pk_live_` keys that customers paste into their web pages."},
+            {"name": "API Keys", "description": "Secret `sk_live_` keys that servers, SDKs and CI send as bearer tokens. Only a person's session (a JWT) may create, update or delete them."}
+        ])
     );
 }
 
@@ -139,7 +146,7 @@ fn failures_exit_1_with_a_message_and_leave_the_spec_alone() {
         ),
         (
             "no-widget-keys.yaml",
-            "has no operations tagged \"Widget Keys\"; if the Hub renamed the tag, update COVERED_TAGS",
+            "has no operations tagged \"Widget Keys\" or \"API Keys\"; if the Hub renamed the tag, update COVERED_TAGS",
         ),
         (
             "mixed-error-bodies.yaml",
@@ -210,7 +217,7 @@ fn the_compatible_3_1_fixture_is_0_breaking() {
     assert_lines(
         &run,
         &[
-            "API changes: 0 breaking, 8 non-breaking (the SDK compiles as is)",
+            "API changes: 0 breaking, 12 non-breaking (the SDK compiles as is)",
             "[non-breaking] GET /api/v1/widget-keys (list_widget_keys): header parameter X-Account-ID: pattern \"^[a-z0-9][a-z0-9_-]{0,62}$\" dropped",
             "[non-breaking] PATCH /api/v1/widget-keys/{id} (update_widget_key): path parameter id: format \"uuid\" dropped",
             "[non-breaking] handlers.CreateWidgetKeyRequest.name: minLength 1 dropped",
@@ -233,7 +240,7 @@ fn the_label_fixture_names_the_new_response_field_as_breaking() {
     assert_lines(
         &run,
         &[
-            "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 8 non-breaking",
+            "API changes: 1 breaking (0 for users of the facade, 1 facade edit only), 12 non-breaking",
             "the compile proof will refuse it);",
             "[FACADE EDIT ] data.WidgetKey.label: field added (string, optional); map it in …src/widget_keys/model.rs",
         ],
@@ -324,7 +331,7 @@ fn constraints_are_named_and_marked_where_they_are() {
     assert_lines(
         &run,
         &[
-            "API changes: 6 breaking (4 for users of the facade, 2 facade edits only), 3 non-breaking",
+            "API changes: 10 breaking (8 for users of the facade, 2 facade edits only), 3 non-breaking",
             "[non-breaking] handlers.UpdateWidgetKeyRequest.agent_id: pattern \"^agent_\" added",
             "[non-breaking] handlers.CreateWidgetKeyRequest.domain_allowlist: items: maxLength 253 added",
             "[non-breaking] data.WidgetKey.key_last8: minLength 8 added",
