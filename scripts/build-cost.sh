@@ -24,7 +24,6 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true
-target="${CARGO_TARGET_DIR:-$root/target}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/kataven-build-cost.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 fail=0
