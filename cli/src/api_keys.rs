@@ -452,6 +452,14 @@ async fn rotate(
         plaintext: rotated.replacement.secret_key.expose_secret(),
     };
     let previous = &rotated.previous;
+    if let Some(file) = keys_file {
+        // Best effort: the new key is kept whatever happens here.
+        if let Err(err) =
+            file.move_previous(Kind::Api, &new.name, &previous.key_last8, &previous.name)
+        {
+            crate::output::warn(err);
+        }
+    }
     let kept = if out.is_json() {
         keep::keep(out, keys_file, minted, show, "")?
     } else {
@@ -481,6 +489,11 @@ async fn rotate(
                     ),
                 ])
             })?;
+        if let Some(file) = keys_file {
+            if let Err(err) = file.forget(Kind::Api, &previous.name, &previous.key_last8) {
+                crate::output::warn(err);
+            }
+        }
         true
     } else {
         false

@@ -39,6 +39,14 @@ impl Kind {
         }
     }
 
+    /// `a widget key` / `an API key`, for messages.
+    pub fn a_words(self) -> &'static str {
+        match self {
+            Kind::Widget => "a widget key",
+            Kind::Api => "an API key",
+        }
+    }
+
     /// `widget key` / `API key`, for messages.
     pub fn words(self) -> &'static str {
         match self {
@@ -217,12 +225,68 @@ impl KeysFile {
         name: &str,
         plaintext: &str,
     ) -> Result<Option<String>, CliError> {
+        self.edit(|contents| {
+            contents
+                .section_mut(kind)
+                .insert(name.to_string(), Value::String(plaintext.to_string()))
+                .and_then(|old| old.as_str().map(str::to_string))
+                .filter(|old| old != plaintext)
+        })
+    }
+
+    /// A rotation's first step in the file: the plaintext kept under
+    /// `name`, if it is the previous key's (its last 8 characters are
+    /// `last8`), moves to the previous key's new name `to`, so that saving
+    /// the replacement under `name` replaces nothing still in use.
+    pub fn move_previous(
+        &self,
+        kind: Kind,
+        name: &str,
+        last8: &str,
+        to: &str,
+    ) -> Result<(), CliError> {
+        let held = self.read()?;
+        if !held
+            .get(kind, name)
+            .is_some_and(|p| crate::keep::last8(p) == last8)
+        {
+            return Ok(());
+        }
+        self.edit(|contents| {
+            let section = contents.section_mut(kind);
+            if let Some(old) = section.remove(name) {
+                // Another previous key may hold that name already: neither
+                // plaintext is dropped.
+                let to = if section.contains_key(to) {
+                    format!("{to} …{last8}")
+                } else {
+                    to.to_string()
+                };
+                section.insert(to, old);
+            }
+        })
+    }
+
+    /// Drops the plaintext of a revoked key, kept under `name` or under
+    /// `name …last8` (see [`move_previous`](Self::move_previous)).
+    pub fn forget(&self, kind: Kind, name: &str, last8: &str) -> Result<(), CliError> {
+        let marked = format!("{name} …{last8}");
+        let held = self.read()?;
+        let Some(entry) = [name, marked.as_str()].into_iter().find(|n| {
+            held.get(kind, n)
+                .is_some_and(|p| crate::keep::last8(p) == last8)
+        }) else {
+            return Ok(());
+        };
+        self.edit(|contents| {
+            contents.section_mut(kind).remove(entry);
+        })
+    }
+
+    /// Re-reads the file, changes it, and rewrites it atomically.
+    fn edit<R>(&self, change: impl FnOnce(&mut Contents) -> R) -> Result<R, CliError> {
         let mut contents = self.read()?;
-        let replaced = contents
-            .section_mut(kind)
-            .insert(name.to_string(), Value::String(plaintext.to_string()))
-            .and_then(|old| old.as_str().map(str::to_string))
-            .filter(|old| old != plaintext);
+        let result = change(&mut contents);
         let doc = serde_json::json!({
             Kind::Widget.section(): contents.widget_keys,
             Kind::Api.section(): contents.api_keys,
@@ -236,7 +300,7 @@ impl KeysFile {
                 self.path.display()
             ))
         })?;
-        Ok(replaced)
+        Ok(result)
     }
 }
 

@@ -301,8 +301,8 @@ pub fn refuse_taken_name<'k>(
         return Ok(());
     }
     Err(CliError::msg(format!(
-        "a {} named {} already exists ({}); nothing was sent. Choose another name, or pass --allow-duplicate-name (kataven {command} list shows them)",
-        kind.words(),
+        "{} named {} already exists ({}); nothing was sent. Choose another name, or pass --allow-duplicate-name (kataven {command} list shows them)",
+        kind.a_words(),
         quote(name),
         taken.join(", ")
     )))
@@ -498,6 +498,14 @@ async fn rotate(
         plaintext: rotated.replacement.public_key.as_str(),
     };
     let previous = &rotated.previous;
+    if let Some(file) = keys_file {
+        // Best effort: the new key is kept whatever happens here.
+        if let Err(err) =
+            file.move_previous(Kind::Widget, &new.name, &previous.key_last8, &previous.name)
+        {
+            crate::output::warn(err);
+        }
+    }
     let kept = if out.is_json() {
         keep::keep(out, keys_file, minted, true, "")?
     } else {
@@ -526,6 +534,11 @@ async fn rotate(
                     ),
                 ])
             })?;
+        if let Some(file) = keys_file {
+            if let Err(err) = file.forget(Kind::Widget, &previous.name, &previous.key_last8) {
+                crate::output::warn(err);
+            }
+        }
         true
     } else {
         false

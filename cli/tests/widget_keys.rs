@@ -206,3 +206,70 @@ fn update_revoke_and_delete() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("nothing to change"), "{run:#?}");
 }
+
+#[test]
+fn rotate_keeps_the_replacement_first_and_revokes_only_when_asked() {
+    let hub = Hub::start();
+    let run = hub.run(&[
+        "widget-keys",
+        "create",
+        "site",
+        "--domain",
+        "acme.com",
+        "--agent",
+        "agent_1",
+        "--keys-out",
+        "keys.json",
+    ]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let id = hub.hub.widget_keys().list()[0].id.to_string();
+    let first = hub.hub.widget_keys().issued()[0].to_string();
+
+    let run = hub.run(&["widget-keys", "rotate", &id, "--keys-out", "keys.json"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:#?}");
+    insta::assert_snapshot!("rotate", redact(&run.stdout));
+    let second = hub.hub.widget_keys().issued()[1].to_string();
+    assert_eq!(
+        hub.read_json("keys.json")["widget_keys"],
+        json!({"site": second, "site (being replaced)": first})
+    );
+    let keys = hub.hub.widget_keys().list();
+    assert_eq!(keys.len(), 2);
+    assert!(!keys[0].is_disabled(), "the previous key keeps working");
+    assert_eq!(keys[1].domain_allowlist, ["acme.com"]);
+    assert_eq!(keys[1].agent_id.as_deref(), Some("agent_1"));
+
+    let new_id = keys[1].id.to_string();
+    let run = hub.run(&[
+        "widget-keys",
+        "rotate",
+        &new_id,
+        "--revoke-previous",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let doc = run.json();
+    assert_eq!(doc["previous_revoked"], true);
+    assert_eq!(
+        doc["public_key"],
+        hub.hub.widget_keys().issued()[2].as_str()
+    );
+    assert!(
+        hub.hub
+            .widget_keys()
+            .list()
+            .iter()
+            .any(|k| k.id.as_str() == new_id && k.is_disabled())
+    );
+
+    // A revoked key is not rotated; the error says so in words.
+    let run = hub.run(&["widget-keys", "rotate", &new_id]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: rotating widget key {new_id} failed: the key is revoked"
+        )),
+        "{run:#?}"
+    );
+}

@@ -167,10 +167,19 @@ pub fn redact(text: &str) -> String {
         } else if i + 20 <= chars.len() && is_time(&chars[i..i + 20]) {
             out.push_str("<time>");
             i += 20;
-        } else if chars[i..].starts_with(&['p', 'k', '_', 'l', 'i', 'v', 'e', '_']) {
-            out.push_str("pk_live_<key>");
+        } else if chars[i..].starts_with(&['p', 'k', '_', 'l', 'i', 'v', 'e', '_'])
+            || chars[i..].starts_with(&['s', 'k', '_', 'l', 'i', 'v', 'e', '_'])
+        {
+            out.push(chars[i]);
+            out.push_str("k_live_<key>");
             i += 8;
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+        } else if chars[i..].starts_with(&['r', 'e', 'q', '_']) {
+            out.push_str("req_<id>");
+            i += 4;
+            while i < chars.len() && chars[i].is_ascii_alphanumeric() {
                 i += 1;
             }
         } else if chars[i] == '…' && i + 9 <= chars.len() {
@@ -223,6 +232,16 @@ impl Hub {
 
     pub fn session(&self, args: &[&str]) -> Run {
         finish(&mut self.session_command(args))
+    }
+
+    /// Every API-key secret the Hub has issued.
+    pub fn secrets(&self) -> Vec<String> {
+        self.hub
+            .api_keys()
+            .issued()
+            .iter()
+            .map(|s| s.expose_secret().to_string())
+            .collect()
     }
 
     /// Reads a JSON file of the scratch directory.
