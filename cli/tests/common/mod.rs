@@ -176,6 +176,12 @@ pub fn redact(text: &str) -> String {
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
+        } else if chars[i..].starts_with(&['1', '2', '7', '.', '0', '.', '0', '.', '1', ':']) {
+            out.push_str("127.0.0.1:<port>");
+            i += 10;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
         } else if chars[i..].starts_with(&['r', 'e', 'q', '_']) {
             out.push_str("req_<id>");
             i += 4;
