@@ -183,7 +183,17 @@ fn connection_cause(err: &Error) -> Option<String> {
         Some("connection refused: nothing listens there".to_string())
     } else if all.contains("dns error") || all.contains("lookup address") {
         Some(format!("DNS lookup failed: {innermost}"))
-    } else if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+    } else if [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "alert",
+        "peer",
+    ]
+    .iter()
+    .any(|word| all.contains(word))
+    {
         Some(format!("TLS failed: {innermost}"))
     } else if innermost.is_empty() {
         None
