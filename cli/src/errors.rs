@@ -189,7 +189,6 @@ fn connection_cause(err: &Error) -> Option<String> {
         "handshake",
         "corrupt message",
         "alert",
-        "peer",
     ]
     .iter()
     .any(|word| all.contains(word))
