@@ -489,10 +489,10 @@ async fn rotate(
                     ),
                 ])
             })?;
-        if let Some(file) = keys_file {
-            if let Err(err) = file.forget(Kind::Api, &previous.name, &previous.key_last8) {
-                crate::output::warn(err);
-            }
+        if let Some(file) = keys_file
+            && let Err(err) = file.forget(Kind::Api, &previous.name, &previous.key_last8)
+        {
+            crate::output::warn(err);
         }
         true
     } else {

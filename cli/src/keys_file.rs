@@ -246,9 +246,9 @@ impl KeysFile {
         to: &str,
     ) -> Result<(), CliError> {
         let held = self.read()?;
-        if !held
+        if held
             .get(kind, name)
-            .is_some_and(|p| crate::keep::last8(p) == last8)
+            .is_none_or(|p| crate::keep::last8(p) != last8)
         {
             return Ok(());
         }

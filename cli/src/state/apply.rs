@@ -179,10 +179,9 @@ async fn run_steps(
                 log.done.push(format!("created {}", quote(name)));
                 if !out.is_json() {
                     out.line(format!("+ created {} (id {id})", quote(name)))
-                        .map_err(|err| {
+                        .inspect_err(|_| {
                             let saved = keep::save_only(keys_file, minted);
                             log.minted.push(keep::lost_note(minted, saved.as_deref()));
-                            err
                         })?;
                 }
                 let kept = keep::keep(out, keys_file, minted, true, "    ")?;
@@ -229,10 +228,9 @@ async fn run_steps(
                 log.done.push(format!("created API key {}", quote(name)));
                 if !out.is_json() {
                     out.line(format!("+ created API key {} (id {id})", quote(name)))
-                        .map_err(|err| {
+                        .inspect_err(|_| {
                             let saved = keep::save_only(keys_file, minted);
                             log.minted.push(keep::lost_note(minted, saved.as_deref()));
-                            err
                         })?;
                 }
                 // Secrets go to the keys file only (apply checked there is one).

@@ -275,7 +275,7 @@ impl Hub {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap_or_else(|err| panic!("the prompt tests need util-linux `script`: {err}"));
         let mut stdin = child.stdin.take().unwrap();
         // Typed once the prompt can be there; the terminal keeps it until
         // it is read. stdin stays open until the child ends: `script`
