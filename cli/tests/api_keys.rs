@@ -300,3 +300,65 @@ fn api_keys_in_the_file_are_planned_and_applied_and_their_secrets_kept_in_the_fi
     assert_eq!(keys.len(), 1, "backup, never used, is deleted");
     assert!(keys[0].is_disabled());
 }
+
+#[test]
+fn a_secret_a_broken_answer_still_held_is_kept_in_the_file_and_never_printed() {
+    let hub = Hub::start();
+    let secret = "sk_live_acme_RecoveredFromABrokenBody42";
+    let last8 = &secret[secret.len() - 8..];
+    // A 201 whose body breaks off after the secret: created, but it does not decode.
+    let broken = format!(r#"{{"key_last8":"{last8}","secret_key":"{secret}","name":"ci","id":"#);
+    hub.hub.inject_on(
+        "POST",
+        "/api/v1/api-keys",
+        Fault::respond(201, "application/json", broken.clone()),
+        1,
+    );
+    let run = hub.session(&["api-keys", "create", "ci", "--keys-out", "secrets.json"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        !run.stderr.contains(secret) && !run.stdout.contains(secret),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr
+            .contains("note: the new API key of \"ci\" is saved in secrets.json"),
+        "{run:#?}"
+    );
+    assert_eq!(hub.read_json("secrets.json")["api_keys"]["ci"], secret);
+
+    // The same in apply, also in JSON.
+    let file = hub.write("keys.toml", "[[api_key]]\nname = \"deploy\"\n");
+    hub.hub.inject_on(
+        "POST",
+        "/api/v1/api-keys",
+        Fault::respond(
+            201,
+            "application/json",
+            broken.replace("\"ci\"", "\"deploy\""),
+        ),
+        1,
+    );
+    let run = hub.session(&[
+        "apply",
+        "-f",
+        &file,
+        "--auto-approve",
+        "--keys-out",
+        "keys.json",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        !run.stderr.contains(secret) && !run.stdout.contains(secret),
+        "{run:#?}"
+    );
+    let doc: Value = serde_json::from_str(&run.stderr).unwrap();
+    let notes = doc["error"]["notes"].to_string();
+    assert!(
+        notes.contains("the new API key of \\\"deploy\\\" is saved in keys.json"),
+        "{notes}"
+    );
+    assert_eq!(hub.read_json("keys.json")["api_keys"]["deploy"], secret);
+}

@@ -66,3 +66,48 @@ fn completion_scripts() {
         );
     }
 }
+
+#[test]
+fn mock_hub_with_a_session_lets_api_keys_be_tried() {
+    let mut child = KillOnDrop(
+        kataven_bin()
+            .args(["mock-hub", "--session"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut env = Vec::new();
+    for _ in 0..4 {
+        let line = lines.next().unwrap().unwrap();
+        let (name, value) = line
+            .strip_prefix("export ")
+            .unwrap()
+            .split_once('=')
+            .unwrap();
+        env.push((name.to_string(), value.to_string()));
+    }
+    let names: Vec<&str> = env.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "KATAVEN_BASE_URL",
+            "KATAVEN_API_KEY",
+            "KATAVEN_TOKEN",
+            "KATAVEN_ACCOUNT_ID"
+        ]
+    );
+    let run = finish(
+        kataven_bin()
+            .args(["api-keys", "create", "tried", "--show-secret", "-o", "json"])
+            .envs(env),
+    );
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.json()["secret_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("sk_live_")
+    );
+}
