@@ -172,8 +172,14 @@ pub async fn apply_command(args: ApplyArgs) -> Result<Status, CliError> {
         }
         (None, None) => return Err(CliError::msg("pass -f FILE or a saved PLAN_FILE")),
     };
-    // Locked from here to the end: a second apply with the same keys file
-    // stops before it lists, let alone mints.
+    // Locked from here to the end: a second apply of the same file, or
+    // with the same keys file, stops before it lists, let alone mints.
+    let _source_lock = lock_source(
+        args.plan_file
+            .as_deref()
+            .or(args.file.as_deref())
+            .unwrap_or(std::path::Path::new(".")),
+    )?;
     let keys_file = args.keys_out.as_deref().map(KeysFile::open).transpose()?;
     let client = hub::client(&args.hub)?;
     let (widget, api) = hub_state(&client, &desired, prune).await?;
@@ -200,6 +206,25 @@ pub async fn apply_command(args: ApplyArgs) -> Result<Status, CliError> {
         out.line("")?;
     }
     apply::run(&client, &out, &plan, keys_file.as_ref()).await
+}
+
+/// An advisory lock (flock) on the desired-state file or saved plan itself
+/// (it is only read, never replaced), held until apply ends: two applies
+/// of one file cannot run at once, with or without a keys file.
+fn lock_source(path: &std::path::Path) -> Result<std::fs::File, CliError> {
+    let file = std::fs::File::open(path)
+        .map_err(|err| CliError::msg(format!("cannot read {}: {err}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CliError::msg(format!(
+            "another kataven apply of {} is running; nothing was sent",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(err)) => Err(CliError::msg(format!(
+            "cannot lock {}: {err}",
+            path.display()
+        ))),
+    }
 }
 
 /// Asks on the terminal (stdin) whether to apply; refuses without one. The
