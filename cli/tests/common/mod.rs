@@ -277,22 +277,51 @@ impl Hub {
             .spawn()
             .unwrap_or_else(|err| panic!("the prompt tests need util-linux `script`: {err}"));
         let mut stdin = child.stdin.take().unwrap();
-        // Typed once the prompt can be there; the terminal keeps it until
-        // it is read. stdin stays open until the child ends: `script`
-        // ends the session at its end.
-        std::thread::sleep(Duration::from_millis(300));
-        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
-        stdin.flush().unwrap();
+        // The transcript is read as it comes; the answer is typed once the
+        // question is on the terminal (or the binary has ended without
+        // asking), so the transcript's order does not depend on timing.
+        let mut stdout = child.stdout.take().unwrap();
+        let transcript = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reader = {
+            let transcript = transcript.clone();
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = std::io::Read::read(&mut stdout, &mut buffer) {
+                    if n == 0 {
+                        break;
+                    }
+                    transcript.lock().unwrap().extend_from_slice(&buffer[..n]);
+                }
+            })
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
+        let asked = |t: &std::sync::Mutex<Vec<u8>>| {
+            String::from_utf8_lossy(&t.lock().unwrap()).contains("Only 'yes' is accepted: ")
+        };
+        while !asked(&transcript) && child.try_wait().unwrap().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the binary neither asked nor ended"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if child.try_wait().unwrap().is_none() {
+            stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+            stdin.flush().unwrap();
+        }
+        // stdin stays open until the child ends: `script` ends the session
+        // at its end.
         while child.try_wait().unwrap().is_none() {
             assert!(Instant::now() < deadline, "the binary did not end");
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(10));
         }
         drop(stdin);
         let output = child.wait_with_output().unwrap();
+        reader.join().unwrap();
+        let transcript = transcript.lock().unwrap().clone();
         Run {
             code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"),
+            stdout: String::from_utf8_lossy(&transcript).replace("\r\n", "\n"),
             stderr: String::from_utf8_lossy(&output.stderr).to_string(),
         }
     }
