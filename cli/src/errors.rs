@@ -154,10 +154,17 @@ fn hint(err: &Error) -> Option<&'static str> {
             "managing API keys needs a person's session: set KATAVEN_TOKEN to your JWT and KATAVEN_ACCOUNT_ID to its account",
         ),
         403 => Some("this account may not do this"),
-        404 if message.to_ascii_lowercase().contains("not found") => {
-            Some("no key with this id in the account: see the list command")
-        }
-        404 => Some("no such path: check --base-url and its path prefix"),
+        // The SDK's own words for its resource ("no widget key with this
+        // id in the account") name no method.
+        404 => match err {
+            Error::Api {
+                hint: Some(hint), ..
+            } => Some(hint),
+            _ if message.to_ascii_lowercase().contains("not found") => {
+                Some("no key with this id in the account")
+            }
+            _ => Some("no such path: check --base-url and its path prefix"),
+        },
         _ => None,
     }
 }
