@@ -327,21 +327,24 @@ async fn create(
             let minted = Minted {
                 kind: Kind::Api,
                 name: &args.name,
-                id: "(see kataven api-keys list)",
+                id: "",
                 plaintext: secret.expose_secret(),
             };
             let kept = keep::keep(out, keys_file, minted, show, "");
             let saved = kept.as_ref().ok().and_then(|k| k.saved_to.clone());
-            if out.is_json()
-                && let Ok(kept) = &kept
-                && kept.shown
-            {
-                let _ = out.json(json!({"api_key": null, "secret_key": secret.expose_secret(), "saved_to": saved, "complete": false}));
+            if out.is_json() && show {
+                let _ = out.json(json!({
+                    "api_key": null,
+                    "secret_key": secret.expose_secret(),
+                    "saved_to": saved,
+                    "complete": false,
+                }));
             }
-            let note = if kept.as_ref().is_ok_and(|k| k.shown) && saved.is_none() {
-                "the new API key's secret is printed on stdout: store it now".to_string()
-            } else {
-                keep::lost_note(minted, saved.as_deref())
+            let note = match (&saved, show) {
+                (None, true) => {
+                    "the new API key's secret is printed on stdout: store it now".to_string()
+                }
+                _ => keep::lost_note(minted, saved.as_deref()),
             };
             return Err(CliError::hub(doing(), err).with_notes(vec![note]));
         }
@@ -368,7 +371,10 @@ async fn create(
         key.id,
         expiry(key)
     ))
-    .map_err(|err| err.with_notes(vec![keep::lost_note(minted, None)]))?;
+    .map_err(|err| {
+        let saved = keep::save_only(keys_file, minted);
+        err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
+    })?;
     keep::keep(out, keys_file, minted, show, "")?;
     Ok(Status::Success)
 }
@@ -435,7 +441,7 @@ async fn rotate(
             let minted = Minted {
                 kind: Kind::Api,
                 name: &name,
-                id: "(see kataven api-keys list)",
+                id: "",
                 plaintext: secret.expose_secret(),
             };
             let kept = keep::keep(out, keys_file, minted, show, "");
@@ -469,7 +475,10 @@ async fn rotate(
             new.id,
             expiry(new)
         ))
-        .map_err(|err| err.with_notes(vec![keep::lost_note(minted, None)]))?;
+        .map_err(|err| {
+            let saved = keep::save_only(keys_file, minted);
+            err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
+        })?;
         keep::keep(out, keys_file, minted, show, "    ")?
     };
     let revoked = if args.revoke_previous {

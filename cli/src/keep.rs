@@ -15,6 +15,7 @@ use crate::output::{self, CliError, Out, quote};
 pub struct Minted<'a> {
     pub kind: Kind,
     pub name: &'a str,
+    /// Empty when unknown (a create whose answer broke).
     pub id: &'a str,
     pub plaintext: &'a str,
 }
@@ -127,6 +128,10 @@ pub fn lost_note(key: Minted<'_>, saved_to: Option<&str>) -> String {
             "the new widget key of {} is {}: store it now, the Hub will not show it again",
             quote(key.name),
             key.plaintext
+        ),
+        (None, Kind::Api) if key.id.is_empty() => format!(
+            "the new API key {} was created, but its secret could not be kept: find it (kataven api-keys list), revoke it and create another",
+            quote(key.name)
         ),
         (None, Kind::Api) => format!(
             "the new API key {} (id {}) was created, but its secret could not be kept: revoke it (kataven api-keys revoke {}) and create another",

@@ -342,7 +342,7 @@ async fn create(
             let minted = Minted {
                 kind: Kind::Widget,
                 name: &args.name,
-                id: "(unknown)",
+                id: "",
                 plaintext: plaintext.as_str(),
             };
             let kept = keep::keep(out, keys_file, minted, true, "").ok();
@@ -369,7 +369,10 @@ async fn create(
         });
     }
     out.line(format!("created {} (id {})", quote(&key.name), key.id))
-        .map_err(|err| err.with_notes(vec![keep::lost_note(minted, None)]))?;
+        .map_err(|err| {
+            let saved = keep::save_only(keys_file, minted);
+            err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
+        })?;
     keep::keep(out, keys_file, minted, true, "")?;
     Ok(Status::Success)
 }
@@ -480,7 +483,7 @@ async fn rotate(
             let minted = Minted {
                 kind: Kind::Widget,
                 name: &name,
-                id: "(unknown)",
+                id: "",
                 plaintext: plaintext.as_str(),
             };
             let kept = keep::keep(out, keys_file, minted, true, "").ok();
@@ -514,7 +517,10 @@ async fn rotate(
             quote(&new.name),
             new.id
         ))
-        .map_err(|err| err.with_notes(vec![keep::lost_note(minted, None)]))?;
+        .map_err(|err| {
+            let saved = keep::save_only(keys_file, minted);
+            err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
+        })?;
         keep::keep(out, keys_file, minted, true, "    ")?
     };
     let revoked = if args.revoke_previous {

@@ -117,7 +117,7 @@ fn failed_create(
         let minted = Minted {
             kind,
             name,
-            id: "(unknown)",
+            id: "",
             plaintext: &plaintext,
         };
         let kept = keep::keep(out, keys_file, minted, kind == Kind::Widget, "    ");
