@@ -1,23 +1,92 @@
 //! `kataven`: the command line over the kataven SDK's facade. See
 //! cli/README.md for the commands, the file format and the exit codes.
+//!
+//! Each area owns its clap types and its code: `widget_keys`, `api_keys`,
+//! `allowlist`, `mock_hub`, and `state` (the desired-state file, `plan`
+//! and `apply`). Shared: `hub` (the Hub options and the client), `keep`
+//! (keeping a newly minted plaintext), `keys_file`, `output`, `errors`.
 
-mod allowlist_cmd;
-mod apply;
-mod args;
-mod desired;
-mod keys_out;
+// The doc comments below are clap's help text, shown as written.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
+
+mod allowlist;
+mod api_keys;
+mod errors;
+mod hub;
+mod keep;
+mod keys_file;
 mod mock_hub;
 mod output;
-mod plan;
+mod state;
 mod widget_keys;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
 
-use crate::args::{AllowlistCommand, Cli, Command, Global, WidgetKeysCommand};
-use crate::output::{CliError, Out, Status};
+use crate::output::{CliError, Format, Out, Status};
+
+/// Manage Kataven widget keys, API keys and domain allowlists.
+///
+/// Credentials come from the environment: KATAVEN_API_KEY (an sk_live_
+/// key), or KATAVEN_TOKEN (a person's session JWT, which managing API keys
+/// needs) with KATAVEN_ACCOUNT_ID; KATAVEN_BASE_URL.
+///
+/// Exit codes: 0 success; 1 error; 2 ran fine and the answer is the other
+/// one (changes present for `plan --detailed-exitcode`, origin denied for
+/// `allowlist check`); 3 authentication failed (credentials missing or
+/// refused).
+#[derive(Debug, Parser)]
+#[command(name = "kataven", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, create, change, rotate and remove widget keys.
+    #[command(subcommand)]
+    WidgetKeys(widget_keys::Command),
+    /// List, create, change, rotate and remove API keys (writes need a session: KATAVEN_TOKEN).
+    #[command(subcommand)]
+    ApiKeys(api_keys::Command),
+    /// Show what `apply` would change to make the Hub match a desired-state file.
+    #[command(after_help = state::PLAN_EXAMPLES)]
+    Plan(state::PlanArgs),
+    /// Make the Hub match a desired-state file (asks first), or apply a saved plan.
+    #[command(after_help = state::APPLY_EXAMPLES)]
+    Apply(state::ApplyArgs),
+    /// Check an origin against an allowlist; lint a list of entries.
+    #[command(subcommand)]
+    Allowlist(allowlist::Command),
+    /// Serve the built-in mock Hub on a loopback port, to try scripts without an account.
+    MockHub(mock_hub::MockHubArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  kataven completion bash > ~/.local/share/bash-completion/completions/kataven"
+    )]
+    Completion {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+impl Command {
+    fn format(&self) -> Format {
+        match self {
+            Command::WidgetKeys(command) => command.format(),
+            Command::ApiKeys(command) => command.format(),
+            Command::Plan(args) => args.out.output,
+            Command::Apply(args) => args.out.output,
+            Command::Allowlist(command) => command.format(),
+            Command::MockHub(args) => args.out.output,
+            Command::Completion { .. } => Format::Table,
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -32,49 +101,30 @@ fn main() -> ExitCode {
             };
         }
     };
-    let format = cli.global.output;
-    match run(cli) {
+    let format = cli.command.format();
+    match run(cli.command) {
         Ok(status) => status.into(),
         Err(CliError::StdoutClosed) => ExitCode::SUCCESS,
         Err(err) => {
             output::report(&err, format);
-            ExitCode::FAILURE
+            ExitCode::from(err.exit_code())
         }
     }
 }
 
-fn run(cli: Cli) -> Result<Status, CliError> {
-    let out = Out::new(cli.global.output);
-    let global = cli.global;
-    match cli.command {
-        Command::WidgetKeys(command) => {
-            block_on(async {
-                // A plan or apply checks its file before it needs credentials.
-                let desired = match &command {
-                    WidgetKeysCommand::Plan(args) => Some(desired::load(&args.file)?),
-                    WidgetKeysCommand::Apply(args) => Some(desired::load(&args.file)?),
-                    _ => None,
-                };
-                let client = client(&global)?;
-                widget_keys::run(&client, &out, command, desired).await
-            })
-        }
-        Command::Allowlist(AllowlistCommand::Lint { entries }) => {
-            allowlist_cmd::lint(&out, &entries)
-        }
-        Command::Allowlist(AllowlistCommand::Check(args)) => block_on(async {
-            let client = match args.key {
-                Some(_) => Some(client(&global)?),
-                None => None,
-            };
-            allowlist_cmd::check(client.as_ref(), &out, args).await
-        }),
-        Command::MockHub(args) => block_on(mock_hub::run(&out, args)),
+fn run(command: Command) -> Result<Status, CliError> {
+    match command {
+        Command::WidgetKeys(command) => block_on(widget_keys::run(command)),
+        Command::ApiKeys(command) => block_on(api_keys::run(command)),
+        Command::Plan(args) => block_on(state::plan_command(args)),
+        Command::Apply(args) => block_on(state::apply_command(args)),
+        Command::Allowlist(command) => block_on(allowlist::run(command)),
+        Command::MockHub(args) => block_on(mock_hub::run(args)),
         Command::Completion { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "kataven", &mut script);
-            out.text(&String::from_utf8_lossy(&script))?;
+            Out::new(Format::Table).text(&String::from_utf8_lossy(&script))?;
             Ok(Status::Success)
         }
     }
@@ -90,34 +140,13 @@ fn block_on<F: Future<Output = Result<Status, CliError>>>(future: F) -> Result<S
         .block_on(future)
 }
 
-/// A client configured as the SDK's `Client::from_env` does, with the
-/// command line's `--base-url` and `--timeout` on top.
-fn client(global: &Global) -> Result<kataven::Client, CliError> {
-    let api_key = std::env::var(kataven::ENV_API_KEY)
-        .ok()
-        .filter(|key| !key.trim().is_empty())
-        .ok_or_else(|| {
-            CliError::msg(format!(
-                "{} is not set: export your sk_live_ API key (or try one on `kataven mock-hub`)",
-                kataven::ENV_API_KEY
-            ))
-        })?;
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let mut builder = kataven::Client::builder()
-        .api_key(api_key)
-        .user_agent(concat!("kataven-cli/", env!("CARGO_PKG_VERSION")));
-    if let Some(url) = global
-        .base_url
-        .clone()
-        .or_else(|| env(kataven::ENV_BASE_URL))
-    {
-        builder = builder.base_url(url);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
-    if let Some(account) = env(kataven::ENV_ACCOUNT_ID) {
-        builder = builder.account_id(account);
-    }
-    if let Some(timeout) = global.timeout {
-        builder = builder.total_timeout(timeout);
-    }
-    Ok(builder.build()?)
 }

@@ -3,13 +3,32 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+use clap::Args;
 use kataven::mock::MockHub;
 use serde_json::json;
 
-use crate::args::MockHubArgs;
-use crate::output::{CliError, Out, Status};
+use crate::output::{CliError, Out, OutputArgs, Status};
 
-pub async fn run(out: &Out, args: MockHubArgs) -> Result<Status, CliError> {
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  kataven mock-hub --port 8089 > mock.env &\n  sleep 1; . ./mock.env\n  kataven widget-keys list"
+)]
+pub struct MockHubArgs {
+    /// The loopback port to listen on (0: a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// The API key it accepts (default: a random sk_live_acme_...).
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Also print the session settings (KATAVEN_TOKEN, KATAVEN_ACCOUNT_ID) that the API-key writes need.
+    #[arg(long)]
+    pub session: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+pub async fn run(args: MockHubArgs) -> Result<Status, CliError> {
+    let out = &Out::new(args.out.output);
     let mut builder = MockHub::builder().bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
     if let Some(key) = &args.api_key {
         builder = builder.api_key(key);
@@ -25,10 +44,11 @@ pub async fn run(out: &Out, args: MockHubArgs) -> Result<Status, CliError> {
     // not echoed.
     let printed_key = args.api_key.is_none().then(|| hub.api_key());
     if out.is_json() {
-        out.json(&json!({
+        out.json(json!({
             "base_url": hub.base_url(),
             "api_key": printed_key,
             "account": hub.account(),
+            "token": args.session.then(|| hub.jwt()),
         }))?;
     } else {
         out.line(format!(
@@ -38,6 +58,15 @@ pub async fn run(out: &Out, args: MockHubArgs) -> Result<Status, CliError> {
         ))?;
         if let Some(key) = printed_key {
             out.line(format!("export {}={key}", kataven::ENV_API_KEY))?;
+        }
+        if args.session {
+            // The mock's own made-up session, like its key.
+            out.line(format!("export {}={}", crate::hub::ENV_TOKEN, hub.jwt()))?;
+            out.line(format!(
+                "export {}={}",
+                kataven::ENV_ACCOUNT_ID,
+                hub.account()
+            ))?;
         }
     }
     eprintln!(

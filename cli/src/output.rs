@@ -5,10 +5,33 @@ use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use clap::{Args, ValueEnum};
 use kataven::chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde_json::Value;
 
-use crate::args::Format;
+use crate::errors;
+
+/// The version of every JSON document the CLI prints (`format_version`):
+/// raised when a field is removed or changes meaning, not when one is added.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How results are printed on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    #[default]
+    Table,
+    /// JSON for scripts: one document per command, with a `format_version`.
+    Json,
+}
+
+/// `-o/--output`, on every command that prints a result.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct OutputArgs {
+    /// table for people, json for scripts (one document, with a format_version).
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+}
 
 /// How a command that ran ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,22 +43,38 @@ pub enum Status {
     Other,
 }
 
+/// The exit codes (cli/README.md has the table).
+pub mod exit {
+    /// A refused argument or file, a Hub error, a network failure.
+    pub const ERROR: u8 = 1;
+    /// It ran fine and the answer is the other one.
+    pub const OTHER: u8 = 2;
+    /// The credentials are missing, malformed, or refused by the Hub (401).
+    pub const AUTH: u8 = 3;
+}
+
 impl From<Status> for ExitCode {
     fn from(status: Status) -> Self {
         match status {
             Status::Success => ExitCode::SUCCESS,
-            Status::Other => ExitCode::from(2),
+            Status::Other => ExitCode::from(exit::OTHER),
         }
     }
 }
 
-/// A command that failed (exit 1).
+/// A command that failed.
 #[derive(Debug)]
 pub enum CliError {
-    /// The Hub or the SDK refused or failed.
-    Hub(kataven::Error),
+    /// The Hub or the SDK refused or failed while the CLI was `doing` this
+    /// (in words: `creating widget key "docs"`).
+    Hub {
+        doing: String,
+        err: Box<kataven::Error>,
+    },
     /// Anything else, already worded for people.
     Message(String),
+    /// No usable credentials: exit 3.
+    Credentials(String),
     /// stdout was closed (`| head`): end quietly.
     StdoutClosed,
     /// A failure, and what the user must know about what happened before
@@ -43,44 +82,70 @@ pub enum CliError {
     WithNotes(Box<CliError>, Vec<String>),
 }
 
-impl From<kataven::Error> for CliError {
-    fn from(err: kataven::Error) -> Self {
-        CliError::Hub(err)
-    }
-}
-
 impl CliError {
     /// A failure worded for people.
     pub fn msg(text: impl Into<String>) -> Self {
         CliError::Message(text.into())
+    }
+
+    /// The SDK's error, while doing `doing`.
+    pub fn hub(doing: impl Into<String>, err: kataven::Error) -> Self {
+        CliError::Hub {
+            doing: doing.into(),
+            err: Box::new(err),
+        }
+    }
+
+    /// The SDK error inside, if any.
+    pub fn sdk(&self) -> Option<&kataven::Error> {
+        match self {
+            CliError::Hub { err, .. } => Some(err),
+            CliError::WithNotes(cause, _) => cause.sdk(),
+            _ => None,
+        }
+    }
+
+    /// This failure with more notes.
+    pub fn with_notes(self, mut more: Vec<String>) -> Self {
+        match self {
+            CliError::WithNotes(cause, mut notes) => {
+                notes.append(&mut more);
+                CliError::WithNotes(cause, notes)
+            }
+            other if more.is_empty() => other,
+            other => CliError::WithNotes(Box::new(other), more),
+        }
+    }
+
+    /// The process's exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Credentials(_) => exit::AUTH,
+            CliError::Hub { err, .. } if errors::is_auth_failure(err) => exit::AUTH,
+            CliError::WithNotes(cause, _) => cause.exit_code(),
+            _ => exit::ERROR,
+        }
+    }
+}
+
+/// Adds the words of what was being done to an SDK result.
+pub trait Doing<T> {
+    fn doing(self, what: impl FnOnce() -> String) -> Result<T, CliError>;
+}
+
+impl<T> Doing<T> for Result<T, kataven::Error> {
+    fn doing(self, what: impl FnOnce() -> String) -> Result<T, CliError> {
+        self.map_err(|err| CliError::hub(what(), err))
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Hub(err) => {
-                // The SDK's one line names the status, the Hub's message and
-                // the request id; whatever it leaves out is added, so the
-                // CLI's promise does not hang on that wording.
-                let line = err.to_string();
-                f.write_str(&line)?;
-                if let Some(status) = err.status().filter(|s| !line.contains(&s.to_string())) {
-                    write!(f, " (status {status})")?;
-                }
-                if let Some(message) = err
-                    .message()
-                    .map(str::trim)
-                    .filter(|m| !m.is_empty() && !line.contains(m))
-                {
-                    write!(f, " (the Hub said: {message})")?;
-                }
-                if let Some(id) = err.request_id().filter(|id| !line.contains(id)) {
-                    write!(f, " [request id {id}]")?;
-                }
-                Ok(())
+            CliError::Hub { doing, err } => {
+                write!(f, "{doing} failed: {}", errors::describe(err))
             }
-            CliError::Message(text) => f.write_str(text),
+            CliError::Message(text) | CliError::Credentials(text) => f.write_str(text),
             CliError::StdoutClosed => f.write_str("stdout was closed"),
             CliError::WithNotes(cause, _) => write!(f, "{cause}"),
         }
@@ -104,16 +169,16 @@ pub fn report(err: &CliError, format: Format) {
             }
         }
         Format::Json => {
-            let (status, message, request_id) = match cause {
-                CliError::Hub(err) => (err.status(), err.message(), err.request_id()),
-                _ => (None, None, None),
-            };
+            let sdk = cause.sdk();
             let doc = serde_json::json!({
+                "format_version": FORMAT_VERSION,
                 "error": {
                     "message": text,
-                    "status": status,
-                    "hub_message": message,
-                    "request_id": request_id,
+                    "exit_code": err.exit_code(),
+                    "status": sdk.and_then(kataven::Error::status),
+                    "hub_message": sdk.and_then(kataven::Error::message),
+                    "request_id": sdk.and_then(kataven::Error::request_id),
+                    "possibly_applied": sdk.is_some_and(kataven::Error::is_possibly_applied),
                     "notes": notes,
                 }
             });
@@ -160,12 +225,21 @@ impl Out {
             .map_err(stdout_error)
     }
 
-    /// Writes one JSON document, pretty-printed.
-    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
-        let text = serde_json::to_string_pretty(value)
+    /// Writes one JSON document (an object), pretty-printed, with the
+    /// `format_version` added.
+    pub fn json(&self, mut doc: Value) -> Result<(), CliError> {
+        if let Value::Object(fields) = &mut doc {
+            fields.insert("format_version".into(), FORMAT_VERSION.into());
+        }
+        let text = serde_json::to_string_pretty(&doc)
             .map_err(|e| CliError::msg(format!("cannot write JSON: {e}")))?;
         self.line(text)
     }
+}
+
+/// A serde value of an SDK model, for a JSON document.
+pub fn to_value<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 fn stdout_error(err: io::Error) -> CliError {
@@ -235,6 +309,23 @@ pub fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| format!("\"{}\"", text.escape_debug()))
 }
 
+/// A key's name as a command line takes it: refused when it is empty or
+/// has surrounding whitespace (`"prod "` and `"prod"` would look alike in
+/// every table and plan).
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        Err("the name is empty".to_string())
+    } else if name.trim() != name {
+        Err(format!(
+            "the name {} has surrounding whitespace; write {}",
+            quote(name),
+            quote(name.trim())
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,5 +358,14 @@ mod tests {
             r#"["acme.com", "a\"b"]"#
         );
         assert_eq!(list(&[]), "[]");
+    }
+
+    #[test]
+    fn names_with_surrounding_whitespace_are_refused() {
+        assert!(check_name("prod").is_ok());
+        assert!(check_name("acme prod").is_ok());
+        for bad in ["", " ", " prod", "prod ", "prod\n"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
     }
 }

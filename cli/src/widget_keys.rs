@@ -1,25 +1,189 @@
-//! `kataven widget-keys ...`: list, create, update, revoke, delete, plan.
+//! `kataven widget-keys ...`: list, create, update, revoke, delete, rotate.
 
-use kataven::{Client, CreatedWidgetKey, WidgetKey};
+// The doc comments below are clap's help text, shown as written.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use kataven::{Client, WidgetKey};
 use serde_json::json;
 
-use crate::args::{CreateArgs, UpdateArgs, WidgetKeysCommand};
-use crate::desired::DesiredKey;
-use crate::keys_out::KeysFile;
-use crate::output::{self, CliError, Out, Status, quote, table, when};
-use crate::{apply, plan};
+use crate::hub::{self, HubArgs};
+use crate::keep::{self, Minted};
+use crate::keys_file::{KeysFile, Kind};
+use crate::output::{
+    self, CliError, Doing, Format, Out, OutputArgs, Status, check_name, quote, table, to_value,
+    when,
+};
 
-pub async fn run(
-    client: &Client,
-    out: &Out,
-    command: WidgetKeysCommand,
-    desired: Option<Vec<DesiredKey>>,
-) -> Result<Status, CliError> {
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the account's widget keys.
+    #[command(
+        after_help = "Examples:\n  kataven widget-keys list\n  kataven widget-keys list -o json | jq '.widget_keys[].name'"
+    )]
+    List(ListArgs),
+    /// Create a widget key and print its plaintext key (shown once).
+    #[command(
+        after_help = "Examples:\n  kataven widget-keys create \"acme.com production\" --domain acme.com --domain '*.acme.com' --keys-out keys.json\n  kataven widget-keys create dev --domain 'localhost:*'"
+    )]
+    Create(CreateArgs),
+    /// Change a widget key: only what you name changes.
+    #[command(
+        after_help = "Examples:\n  kataven widget-keys update ID --domain acme.com --domain shop.acme.com\n  kataven widget-keys update ID --unpin-agent --enable"
+    )]
+    Update(UpdateArgs),
+    /// Disable a widget key (idempotent); `update ID --enable` undoes it.
+    #[command(after_help = "Example:\n  kataven widget-keys revoke 3f1c2b4a-...")]
+    Revoke(IdArgs),
+    /// Delete a widget key: the Hub deletes a never-used key and only disables a used one.
+    #[command(after_help = "Example:\n  kataven widget-keys delete 3f1c2b4a-...")]
+    Delete(IdArgs),
+    /// Replace a widget key: create its replacement (saved first); the previous key keeps working until revoked.
+    #[command(
+        after_help = "Examples:\n  kataven widget-keys rotate ID --keys-out keys.json        # then deploy the new key, then:\n  kataven widget-keys revoke PREVIOUS_ID\n  kataven widget-keys rotate ID --keys-out keys.json --revoke-previous"
+    )]
+    Rotate(RotateArgs),
+}
+
+impl Command {
+    /// How the command prints.
+    pub fn format(&self) -> Format {
+        match self {
+            Command::List(args) => args.out.output,
+            Command::Create(args) => args.out.output,
+            Command::Update(args) => args.out.output,
+            Command::Revoke(args) | Command::Delete(args) => args.out.output,
+            Command::Rotate(args) => args.out.output,
+        }
+    }
+
+    fn hub(&self) -> &HubArgs {
+        match self {
+            Command::List(args) => &args.hub,
+            Command::Create(args) => &args.hub,
+            Command::Update(args) => &args.hub,
+            Command::Revoke(args) | Command::Delete(args) => &args.hub,
+            Command::Rotate(args) => &args.hub,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The key's id (a UUID, as `list` shows it).
+    pub id: String,
+    #[command(flatten)]
+    pub hub: HubArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The key's name (unique in the account; no surrounding whitespace).
+    pub name: String,
+    /// An allowlist entry (repeat for more): acme.com, *.acme.com, localhost:*, https://acme.com.
+    #[arg(long = "domain", value_name = "ENTRY")]
+    pub domains: Vec<String>,
+    /// Pin this agent.
+    #[arg(long = "agent", value_name = "ID")]
+    pub agent: Option<String>,
+    /// Also save the plaintext key into this JSON file (merged, mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub keys_out: Option<PathBuf>,
+    /// Create it even if a key of this name exists (plans by name are then ambiguous).
+    #[arg(long)]
+    pub allow_duplicate_name: bool,
+    #[command(flatten)]
+    pub hub: HubArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The key's id (a UUID, as `list` shows it).
+    pub id: String,
+    /// Rename the key.
+    #[arg(long, value_name = "N")]
+    pub name: Option<String>,
+    /// Replace the allowlist with these entries (repeat for more).
+    #[arg(
+        long = "domain",
+        value_name = "ENTRY",
+        conflicts_with = "clear_domains"
+    )]
+    pub domains: Vec<String>,
+    /// Empty the allowlist: this blocks the key.
+    #[arg(long)]
+    pub clear_domains: bool,
+    /// Pin this agent.
+    #[arg(long = "agent", value_name = "ID", conflicts_with = "unpin_agent")]
+    pub agent: Option<String>,
+    /// Unpin the agent (the page's data-agent decides again).
+    #[arg(long)]
+    pub unpin_agent: bool,
+    /// Disable (revoke) the key.
+    #[arg(long, conflicts_with = "enable")]
+    pub disable: bool,
+    /// Enable the key again.
+    #[arg(long)]
+    pub enable: bool,
+    #[command(flatten)]
+    pub hub: HubArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The key's id (a UUID, as `list` shows it).
+    pub id: String,
+    /// Save the replacement's plaintext key into this JSON file (under the key's name), before anything else.
+    #[arg(long, value_name = "FILE")]
+    pub keys_out: Option<PathBuf>,
+    /// Revoke the previous key right after its replacement is saved (pages still using it stop working).
+    #[arg(long)]
+    pub revoke_previous: bool,
+    #[command(flatten)]
+    pub hub: HubArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+pub async fn run(command: Command) -> Result<Status, CliError> {
+    let out = Out::new(command.format());
+    // Everything that can be refused locally is, before the credentials.
+    let keys_file = match &command {
+        Command::Create(args) => {
+            check_name(&args.name).map_err(CliError::msg)?;
+            args.keys_out.as_deref().map(KeysFile::open).transpose()?
+        }
+        Command::Update(UpdateArgs {
+            name: Some(name), ..
+        }) => {
+            check_name(name).map_err(CliError::msg)?;
+            None
+        }
+        Command::Rotate(args) => args.keys_out.as_deref().map(KeysFile::open).transpose()?,
+        _ => None,
+    };
+    let client = hub::client(command.hub())?;
     match command {
-        WidgetKeysCommand::List => {
-            let keys = client.widget_keys().list().await?;
+        Command::List(_) => {
+            let keys = list(&client).await?;
             if out.is_json() {
-                out.json(&keys)?;
+                out.json(json!({"widget_keys": keys}))?;
             } else if keys.is_empty() {
                 out.line("No widget keys.")?;
             } else {
@@ -27,13 +191,18 @@ pub async fn run(
             }
             Ok(Status::Success)
         }
-        WidgetKeysCommand::Create(args) => create(client, out, args).await,
-        WidgetKeysCommand::Update(args) => update(client, out, args).await,
-        WidgetKeysCommand::Revoke { id } => {
-            client.widget_keys().revoke(&id).await?;
-            let key = find(client, &id).await?;
+        Command::Create(args) => create(&client, &out, args, keys_file.as_ref()).await,
+        Command::Update(args) => update(&client, &out, args).await,
+        Command::Revoke(args) => {
+            let id = args.id.trim();
+            client
+                .widget_keys()
+                .revoke(id)
+                .await
+                .doing(|| format!("revoking widget key {id}"))?;
+            let key = find(&client, id).await?;
             if out.is_json() {
-                out.json(&key)?;
+                out.json(json!({"widget_key": key}))?;
             } else {
                 let since = key.disabled_at.as_ref().map(when).unwrap_or_default();
                 out.line(format!(
@@ -44,44 +213,18 @@ pub async fn run(
             }
             Ok(Status::Success)
         }
-        WidgetKeysCommand::Delete { id } => delete(client, out, &id).await,
-        WidgetKeysCommand::Plan(args) => {
-            let desired = desired_or_load(desired, &args.file)?;
-            let current = client.widget_keys().list().await?;
-            let plan = plan::plan(desired, &current, args.prune)?;
-            if out.is_json() {
-                out.json(&plan.to_json())?;
-            } else {
-                for warning in plan.warnings() {
-                    output::warn(warning);
-                }
-                out.text(&plan.render())?;
-            }
-            Ok(if args.detailed_exitcode && !plan.is_empty() {
-                Status::Other
-            } else {
-                Status::Success
-            })
-        }
-        WidgetKeysCommand::Apply(args) => {
-            let desired = desired_or_load(desired, &args.file)?;
-            apply::apply(client, out, desired, args).await
-        }
+        Command::Delete(args) => delete(&client, &out, args.id.trim()).await,
+        Command::Rotate(args) => rotate(&client, &out, args, keys_file.as_ref()).await,
     }
 }
 
-fn desired_or_load(
-    desired: Option<Vec<DesiredKey>>,
-    file: &std::path::Path,
-) -> Result<Vec<DesiredKey>, CliError> {
-    let desired = match desired {
-        Some(desired) => desired,
-        None => crate::desired::load(file)?,
-    };
-    if desired.is_empty() {
-        output::warn(format!("{} names no widget keys", file.display()));
-    }
-    Ok(desired)
+/// Every widget key of the account.
+pub async fn list(client: &Client) -> Result<Vec<WidgetKey>, CliError> {
+    client
+        .widget_keys()
+        .list()
+        .await
+        .doing(|| "listing the widget keys".to_string())
 }
 
 /// The keys as a table: one row each.
@@ -127,9 +270,7 @@ pub fn key_table(keys: &[WidgetKey]) -> String {
 
 /// The key with this id, from a fresh list.
 async fn find(client: &Client, id: &str) -> Result<WidgetKey, CliError> {
-    client
-        .widget_keys()
-        .list()
+    list(client)
         .await?
         .into_iter()
         .find(|key| key.id.as_str() == id.trim())
@@ -143,10 +284,45 @@ pub fn warn_about(allowlist: &[String]) {
     }
 }
 
-async fn create(client: &Client, out: &Out, args: CreateArgs) -> Result<Status, CliError> {
-    // Read the keys file first: one that cannot be merged must fail the
-    // command before a key exists.
-    let mut keys_file = args.keys_out.as_deref().map(KeysFile::load).transpose()?;
+/// Refuses a name another key of the account already has: plans match by
+/// name, and two keys of one name make the next plan ambiguous.
+pub fn refuse_taken_name<'k>(
+    names: impl IntoIterator<Item = (&'k str, &'k str)>,
+    name: &str,
+    kind: Kind,
+    command: &str,
+) -> Result<(), CliError> {
+    let taken: Vec<&str> = names
+        .into_iter()
+        .filter(|(_, key_name)| *key_name == name)
+        .map(|(id, _)| id)
+        .collect();
+    if taken.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::msg(format!(
+        "{} named {} already exists ({}); nothing was sent. Choose another name, or pass --allow-duplicate-name (kataven {command} list shows them)",
+        kind.a_words(),
+        quote(name),
+        taken.join(", ")
+    )))
+}
+
+async fn create(
+    client: &Client,
+    out: &Out,
+    args: CreateArgs,
+    keys_file: Option<&KeysFile>,
+) -> Result<Status, CliError> {
+    if !args.allow_duplicate_name {
+        let keys = list(client).await?;
+        refuse_taken_name(
+            keys.iter().map(|k| (k.id.as_str(), k.name.as_str())),
+            &args.name,
+            Kind::Widget,
+            "widget-keys",
+        )?;
+    }
     let mut request = client
         .widget_keys()
         .create(&args.name)
@@ -154,89 +330,56 @@ async fn create(client: &Client, out: &Out, args: CreateArgs) -> Result<Status, 
     if let Some(agent) = &args.agent {
         request = request.agent_id(agent);
     }
+    let doing = || format!("creating widget key {}", quote(&args.name));
     let created = match request.await {
         Ok(created) => created,
         Err(err) => {
             // The Hub made the key but its answer did not decode: the
             // plaintext key is still in the error, and shown only once.
-            if let Some(key) = err.public_key() {
-                let mut notes = vec![format!(
-                    "the new key is {key}: store it now, the Hub will not show it again"
-                )];
-                if let Some(file) = keys_file.as_mut() {
-                    match file.save(&args.name, &key) {
-                        Ok(_) => notes.push(format!("saved to {}", file.path().display())),
-                        Err(save_err) => notes.push(save_err.to_string()),
-                    }
-                }
-                return Err(CliError::WithNotes(Box::new(err.into()), notes));
-            }
-            return Err(err.into());
+            let Some(plaintext) = err.public_key() else {
+                return Err(CliError::hub(doing(), err));
+            };
+            let minted = Minted {
+                kind: Kind::Widget,
+                name: &args.name,
+                id: "",
+                plaintext: plaintext.as_str(),
+            };
+            let kept = keep::keep(out, keys_file, minted, true, "").ok();
+            let saved = kept.as_ref().and_then(|k| k.saved_to.as_deref());
+            return Err(
+                CliError::hub(doing(), err).with_notes(vec![keep::lost_note(minted, saved)])
+            );
         }
     };
     warn_about(&created.widget_key.domain_allowlist);
-    let saved = match keys_file.as_mut() {
-        None => None,
-        Some(file) => Some(
-            file.save(&args.name, &created.public_key)
-                .map(|replaced| (file.path().display().to_string(), replaced)),
-        ),
-    };
-    let printed = print_created(out, &created, saved.as_ref().and_then(|s| s.as_ref().ok()));
-    if let Err(err) = printed {
-        // The key is shown once: if stdout cannot take it, stderr does.
-        let saved_note = match &saved {
-            Some(Ok((path, _))) => format!("it is saved in {path}"),
-            _ => "store it now, the Hub will not show it again".to_string(),
-        };
-        return Err(CliError::WithNotes(
-            Box::new(err),
-            vec![format!(
-                "the new key is {}: {saved_note}",
-                created.public_key
-            )],
-        ));
-    }
-    match saved {
-        Some(Err(err)) => Err(CliError::WithNotes(
-            Box::new(err),
-            vec![format!(
-                "the new key {} is printed above: store it now, the Hub will not show it again",
-                created.public_key
-            )],
-        )),
-        _ => Ok(Status::Success),
-    }
-}
-
-fn print_created(
-    out: &Out,
-    created: &CreatedWidgetKey,
-    saved: Option<&(String, Option<String>)>,
-) -> Result<(), CliError> {
-    if out.is_json() {
-        return out.json(created);
-    }
     let key = &created.widget_key;
-    out.line(format!("created {} (id {})", quote(&key.name), key.id))?;
-    out.line(format!("public key: {}", created.public_key))?;
-    match saved {
-        Some((path, replaced)) => {
-            if let Some(old) = replaced {
-                output::warn(format!(
-                    "{path}: replaced the key saved under {} (…{})",
-                    quote(&key.name),
-                    kataven::PublicKey::from(old.as_str()).last8()
-                ));
-            }
-            out.line(format!("saved to {path}"))
-        }
-        None => out.line("shown once: store it now (or pass --keys-out FILE)"),
+    let minted = Minted {
+        kind: Kind::Widget,
+        name: &key.name,
+        id: key.id.as_str(),
+        plaintext: created.public_key.as_str(),
+    };
+    if out.is_json() {
+        let kept = keep::keep(out, keys_file, minted, true, "")?;
+        let mut doc = json!({"widget_key": to_value(&created), "saved_to": kept.saved_to});
+        doc["public_key"] = json!(created.public_key);
+        return out.json(doc).map(|()| Status::Success).map_err(|err| {
+            err.with_notes(vec![keep::lost_note(minted, kept.saved_to.as_deref())])
+        });
     }
+    out.line(format!("created {} (id {})", quote(&key.name), key.id))
+        .map_err(|err| {
+            let saved = keep::save_only(keys_file, minted);
+            err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
+        })?;
+    keep::keep(out, keys_file, minted, true, "")?;
+    Ok(Status::Success)
 }
 
 async fn update(client: &Client, out: &Out, args: UpdateArgs) -> Result<Status, CliError> {
-    let mut request = client.widget_keys().update(&args.id);
+    let id = args.id.trim();
+    let mut request = client.widget_keys().update(id);
     if let Some(name) = &args.name {
         request = request.name(name);
     }
@@ -255,13 +398,15 @@ async fn update(client: &Client, out: &Out, args: UpdateArgs) -> Result<Status, 
     } else if args.enable {
         request = request.disabled(false);
     }
-    request.await?;
-    let key = find(client, &args.id).await?;
+    request
+        .await
+        .doing(|| format!("updating widget key {id}"))?;
+    let key = find(client, id).await?;
     if args.clear_domains || !args.domains.is_empty() {
         warn_about(&key.domain_allowlist);
     }
     if out.is_json() {
-        out.json(&key)?;
+        out.json(json!({"widget_key": key}))?;
     } else {
         out.line(format!("updated {} (id {})", quote(&key.name), key.id))?;
         out.text(&key_table(std::slice::from_ref(&key)))?;
@@ -272,19 +417,19 @@ async fn update(client: &Client, out: &Out, args: UpdateArgs) -> Result<Status, 
 /// Deletes a key and says what the Hub did: a never-used key is deleted, a
 /// used one only disabled. The answer comes from a list before and after.
 async fn delete(client: &Client, out: &Out, id: &str) -> Result<Status, CliError> {
-    let before = client
-        .widget_keys()
-        .list()
+    let before = list(client)
         .await?
         .into_iter()
-        .find(|key| key.id.as_str() == id.trim());
-    client.widget_keys().delete(id).await?;
-    let after = client
+        .find(|key| key.id.as_str() == id);
+    client
         .widget_keys()
-        .list()
+        .delete(id)
+        .await
+        .doing(|| format!("deleting widget key {id}"))?;
+    let after = list(client)
         .await?
         .into_iter()
-        .find(|key| key.id.as_str() == id.trim());
+        .find(|key| key.id.as_str() == id);
     let name = before
         .as_ref()
         .or(after.as_ref())
@@ -295,16 +440,16 @@ async fn delete(client: &Client, out: &Out, id: &str) -> Result<Status, CliError
         "deleted"
     };
     if out.is_json() {
-        out.json(&json!({
-            "id": id.trim(),
+        out.json(json!({
+            "id": id,
             "name": name,
             "outcome": outcome,
             "widget_key": after,
         }))?;
     } else {
         let what = match &name {
-            Some(name) => format!("{} (id {})", quote(name), id.trim()),
-            None => format!("widget key {}", id.trim()),
+            Some(name) => format!("{} (id {id})", quote(name)),
+            None => format!("widget key {id}"),
         };
         match after {
             None => out.line(format!("deleted {what}"))?,
@@ -314,4 +459,125 @@ async fn delete(client: &Client, out: &Out, id: &str) -> Result<Status, CliError
         }
     }
     Ok(Status::Success)
+}
+
+async fn rotate(
+    client: &Client,
+    out: &Out,
+    args: RotateArgs,
+    keys_file: Option<&KeysFile>,
+) -> Result<Status, CliError> {
+    let id = args.id.trim();
+    let doing = || format!("rotating widget key {id}");
+    let rotated = match client.widget_keys().rotate(id).await {
+        Ok(rotated) => rotated,
+        Err(err) => {
+            let Some(plaintext) = err.public_key() else {
+                return Err(CliError::hub(doing(), err));
+            };
+            // The replacement exists and the error held its plaintext.
+            let name = find(client, id)
+                .await
+                .map(|k| base_name(&k.name))
+                .unwrap_or_default();
+            let minted = Minted {
+                kind: Kind::Widget,
+                name: &name,
+                id: "",
+                plaintext: plaintext.as_str(),
+            };
+            let kept = keep::keep(out, keys_file, minted, true, "").ok();
+            let saved = kept.as_ref().and_then(|k| k.saved_to.as_deref());
+            return Err(
+                CliError::hub(doing(), err).with_notes(vec![keep::lost_note(minted, saved)])
+            );
+        }
+    };
+    let new = &rotated.replacement.widget_key;
+    let minted = Minted {
+        kind: Kind::Widget,
+        name: &new.name,
+        id: new.id.as_str(),
+        plaintext: rotated.replacement.public_key.as_str(),
+    };
+    let previous = &rotated.previous;
+    if let Some(file) = keys_file {
+        // Best effort: the new key is kept whatever happens here.
+        if let Err(err) =
+            file.move_previous(Kind::Widget, &new.name, &previous.key_last8, &previous.name)
+        {
+            crate::output::warn(err);
+        }
+    }
+    let kept = if out.is_json() {
+        keep::keep(out, keys_file, minted, true, "")?
+    } else {
+        out.line(format!(
+            "rotated {}: replacement created (id {})",
+            quote(&new.name),
+            new.id
+        ))
+        .map_err(|err| {
+            let saved = keep::save_only(keys_file, minted);
+            err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
+        })?;
+        keep::keep(out, keys_file, minted, true, "    ")?
+    };
+    let revoked = if args.revoke_previous {
+        client
+            .widget_keys()
+            .revoke(previous.id.as_str())
+            .await
+            .doing(|| format!("revoking the previous widget key {}", previous.id))
+            .map_err(|err| {
+                err.with_notes(vec![
+                    keep::lost_note(minted, kept.saved_to.as_deref()),
+                    format!(
+                        "the previous key {} (id {}) still works: revoke it with kataven widget-keys revoke {}",
+                        quote(&previous.name),
+                        previous.id,
+                        previous.id
+                    ),
+                ])
+            })?;
+        if let Some(file) = keys_file
+            && let Err(err) = file.forget(Kind::Widget, &previous.name, &previous.key_last8)
+        {
+            crate::output::warn(err);
+        }
+        true
+    } else {
+        false
+    };
+    if out.is_json() {
+        out.json(json!({
+            "previous": previous,
+            "previous_revoked": revoked,
+            "replacement": to_value(&rotated.replacement),
+            "public_key": rotated.replacement.public_key,
+            "saved_to": kept.saved_to,
+        }))
+        .map_err(|err| err.with_notes(vec![keep::lost_note(minted, kept.saved_to.as_deref())]))?;
+    } else if revoked {
+        out.line(format!(
+            "revoked the previous key {} (id {})",
+            quote(&previous.name),
+            previous.id
+        ))?;
+    } else {
+        out.line(format!(
+            "the previous key {} (id {}) still works: once the new key is deployed, run kataven widget-keys revoke {}",
+            quote(&previous.name),
+            previous.id,
+            previous.id
+        ))?;
+    }
+    Ok(Status::Success)
+}
+
+/// A key's name without the rotation's ` (being replaced)` marker.
+pub fn base_name(name: &str) -> String {
+    name.strip_suffix(" (being replaced)")
+        .unwrap_or(name)
+        .to_string()
 }

@@ -1,5 +1,5 @@
-//! The desired-state file: `[[widget_key]]` tables in TOML, validated as a
-//! whole before any request is sent.
+//! The desired-state file: `[[widget_key]]` and `[[api_key]]` tables in
+//! TOML, read once and validated as a whole before any request is sent.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -14,6 +14,41 @@ use crate::output::CliError;
 struct FileDoc {
     #[serde(default)]
     widget_key: Vec<RawKey>,
+    #[serde(default)]
+    api_key: Vec<RawApiKey>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApiKey {
+    name: String,
+    #[serde(default)]
+    expires_in_days: Option<u32>,
+    #[serde(default)]
+    disabled: bool,
+}
+
+/// An API key as the file wants it. The expiry applies when it is created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredApiKey {
+    pub name: String,
+    pub expires_in_days: Option<u32>,
+    pub disabled: bool,
+}
+
+/// The whole file, and its text (a saved plan carries it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Desired {
+    pub widget_keys: Vec<DesiredKey>,
+    pub api_keys: Vec<DesiredApiKey>,
+    pub text: String,
+}
+
+impl Desired {
+    /// Whether the file names no key at all.
+    pub fn is_empty(&self) -> bool {
+        self.widget_keys.is_empty() && self.api_keys.is_empty()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,24 +78,36 @@ pub struct DesiredKey {
 
 /// Reads and validates `path`: TOML syntax, unique non-empty names, every
 /// allowlist entry, agent ids. Every problem is reported at once.
-pub fn load(path: &Path) -> Result<Vec<DesiredKey>, CliError> {
+pub fn load(path: &Path) -> Result<Desired, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| CliError::msg(format!("cannot read {}: {err}", path.display())))?;
-    parse(&text).map_err(|problems| {
-        let mut message = format!(
-            "{} is not a valid widget-key file; nothing was sent:",
-            path.display()
-        );
+    parse_text(&text, &path.display().to_string())
+}
+
+/// Parses the text of a file named `shown`.
+pub fn parse_text(text: &str, shown: &str) -> Result<Desired, CliError> {
+    let doc = parse_all(text).map_err(|problems| {
+        let mut message = format!("{shown} is not a valid desired-state file; nothing was sent:");
         for problem in problems {
             message.push_str("\n  - ");
             message.push_str(problem.trim_end());
         }
         CliError::msg(message)
+    })?;
+    Ok(Desired {
+        text: text.to_string(),
+        ..doc
     })
 }
 
-/// Parses a file's text; the error lists every problem.
+/// The widget keys of a file's text; the error lists every problem.
+#[cfg(test)]
 pub fn parse(text: &str) -> Result<Vec<DesiredKey>, Vec<String>> {
+    parse_all(text).map(|doc| doc.widget_keys)
+}
+
+/// Parses a file's text; the error lists every problem.
+fn parse_all(text: &str) -> Result<Desired, Vec<String>> {
     let doc: FileDoc = toml::from_str(text).map_err(|err| vec![err.to_string()])?;
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
@@ -71,8 +118,8 @@ pub fn parse(text: &str) -> Result<Vec<DesiredKey>, Vec<String>> {
             position.saturating_add(1),
             crate::output::quote(&raw.name)
         );
-        if raw.name.trim().is_empty() {
-            problems.push(format!("{label}: the name is empty"));
+        if let Err(problem) = crate::output::check_name(&raw.name) {
+            problems.push(format!("{label}: {problem}"));
         } else if !seen.insert(raw.name.clone()) {
             problems.push(format!(
                 "{label}: the name is used twice in the file (a name is a key's identity)"
@@ -95,8 +142,41 @@ pub fn parse(text: &str) -> Result<Vec<DesiredKey>, Vec<String>> {
             disabled: raw.disabled,
         });
     }
+    let mut api_keys = Vec::new();
+    let mut seen = HashSet::new();
+    for (position, raw) in doc.api_key.into_iter().enumerate() {
+        let label = format!(
+            "api_key {} ({})",
+            position.saturating_add(1),
+            crate::output::quote(&raw.name)
+        );
+        if let Err(problem) = crate::output::check_name(&raw.name) {
+            problems.push(format!("{label}: {problem}"));
+        } else if !seen.insert(raw.name.clone()) {
+            problems.push(format!(
+                "{label}: the name is used twice in the file (a name is a key's identity)"
+            ));
+        }
+        if raw
+            .expires_in_days
+            .is_some_and(|days| !(1..=3650).contains(&days))
+        {
+            problems.push(format!(
+                "{label}: expires_in_days must be 1 to 3650; leave it out for a key that never expires"
+            ));
+        }
+        api_keys.push(DesiredApiKey {
+            name: raw.name,
+            expires_in_days: raw.expires_in_days,
+            disabled: raw.disabled,
+        });
+    }
     if problems.is_empty() {
-        Ok(keys)
+        Ok(Desired {
+            widget_keys: keys,
+            api_keys,
+            text: String::new(),
+        })
     } else {
         Err(problems)
     }
@@ -153,6 +233,12 @@ mod tests {
         assert!(problems[2].contains("twice"));
         assert!(problems[3].contains("agent_id"));
         assert!(problems[4].contains("empty"));
+        let problems = parse_all(
+            "[[api_key]]\nname = \"ci \"\n[[api_key]]\nname = \"x\"\nexpires_in_days = 0\n",
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(problems[0].contains("surrounding whitespace"));
     }
 
     #[test]

@@ -1,23 +1,82 @@
 //! `kataven allowlist check` and `kataven allowlist lint`.
 
+use clap::{Args, Subcommand};
 use kataven::Client;
 use kataven::allowlist::{self, Explanation};
 use serde_json::{Value, json};
 
-use crate::args::CheckArgs;
-use crate::output::{CliError, Out, Status, quote, table};
+use crate::hub::{self, HubArgs};
+use crate::output::{CliError, Format, Out, OutputArgs, Status, quote, table};
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Is ORIGIN allowed? Says which entry decided, or why each entry misses (exit 2: denied).
+    #[command(
+        after_help = "Examples:\n  kataven allowlist check https://shop.acme.com --entry acme.com --entry '*.acme.com'\n  kataven allowlist check http://localhost:3000 --key 3f1c2b4a-..."
+    )]
+    Check(CheckArgs),
+    /// Normalise entries and report refused ones and warnings (exit 1: an entry is refused).
+    #[command(
+        after_help = "Example:\n  kataven allowlist lint ACME.com '*.acme.com' 'localhost:*'"
+    )]
+    Lint(LintArgs),
+}
+
+impl Command {
+    /// How the command prints.
+    pub fn format(&self) -> Format {
+        match self {
+            Command::Check(args) => args.out.output,
+            Command::Lint(args) => args.out.output,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The entries; none at all is an empty list, which blocks a key.
+    #[arg(value_name = "ENTRY")]
+    pub entries: Vec<String>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("list").required(true).args(["entries", "key"]))]
+pub struct CheckArgs {
+    /// The page's origin, e.g. https://shop.acme.com or http://localhost:3000.
+    pub origin: String,
+    /// An allowlist entry to check against (repeat for more).
+    #[arg(long = "entry", value_name = "ENTRY")]
+    pub entries: Vec<String>,
+    /// Check against this widget key's allowlist, read from the Hub (uses the Hub options).
+    #[arg(long, value_name = "ID")]
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub hub: HubArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+pub async fn run(command: Command) -> Result<Status, CliError> {
+    let out = Out::new(command.format());
+    match command {
+        Command::Lint(args) => lint(&out, &args.entries),
+        Command::Check(args) => {
+            let client = match args.key {
+                Some(_) => Some(hub::client(&args.hub)?),
+                None => None,
+            };
+            check(client.as_ref(), &out, args).await
+        }
+    }
+}
 
 /// Is the origin allowed? Exit 0 allowed, 2 denied.
-pub async fn check(
-    client: Option<&Client>,
-    out: &Out,
-    args: CheckArgs,
-) -> Result<Status, CliError> {
+async fn check(client: Option<&Client>, out: &Out, args: CheckArgs) -> Result<Status, CliError> {
     let (entries, key) = match (&args.key, client) {
         (Some(id), Some(client)) => {
-            let key = client
-                .widget_keys()
-                .list()
+            let key = crate::widget_keys::list(client)
                 .await?
                 .into_iter()
                 .find(|key| key.id.as_str() == id.trim())
@@ -60,7 +119,7 @@ pub async fn check(
             ),
             _ => (None, None, vec![]),
         };
-        out.json(&json!({
+        out.json(json!({
             "origin": args.origin,
             "allowed": allowed,
             "entry": entry,
@@ -126,7 +185,7 @@ pub async fn check(
 
 /// Normalised entries, refused ones and warnings. Exit 1 when an entry is
 /// refused (the report is still printed on stdout).
-pub fn lint(out: &Out, entries: &[String]) -> Result<Status, CliError> {
+fn lint(out: &Out, entries: &[String]) -> Result<Status, CliError> {
     let report = allowlist::lint(entries);
     let refused = report.errors().count();
     if out.is_json() {
@@ -154,7 +213,7 @@ pub fn lint(out: &Out, entries: &[String]) -> Result<Status, CliError> {
                 })
             })
             .collect();
-        out.json(&json!({
+        out.json(json!({
             "entries": linted,
             "warnings": warnings,
             "normalised": report.normalised(),

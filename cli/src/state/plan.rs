@@ -4,11 +4,13 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use kataven::WidgetKey;
 use kataven::allowlist::AllowlistEntry;
+use kataven::{ApiKey, WidgetKey};
 use serde_json::{Value, json};
 
-use crate::desired::DesiredKey;
+use super::desired::{Desired, DesiredApiKey, DesiredKey};
+use crate::keep::last8;
+use crate::keys_file::{Contents, Kind};
 use crate::output::{CliError, list, quote, when};
 
 /// One step of a plan.
@@ -27,6 +29,50 @@ pub enum Change {
     Delete {
         current: Box<WidgetKey>,
     },
+    /// An API key the Hub does not have.
+    CreateApi {
+        desired: DesiredApiKey,
+    },
+    /// An API key to disable or enable.
+    UpdateApi {
+        current: Box<ApiKey>,
+        desired: DesiredApiKey,
+    },
+    /// `--prune`: an enabled API key the file does not name.
+    DeleteApi {
+        current: Box<ApiKey>,
+    },
+}
+
+/// Which kinds `--prune` deletes unnamed keys of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Prune {
+    pub widget_keys: bool,
+    pub api_keys: bool,
+}
+
+impl Prune {
+    /// `--prune` prunes each kind the file names at least one key of;
+    /// `--prune-all` every kind, even one the file names none of. A
+    /// `--prune` of a file that names no keys at all is refused: it would
+    /// delete every key of the account.
+    pub fn of(desired: &Desired, prune: bool, prune_all: bool) -> Result<Prune, CliError> {
+        if prune_all {
+            return Ok(Prune {
+                widget_keys: true,
+                api_keys: true,
+            });
+        }
+        if prune && desired.is_empty() {
+            return Err(CliError::msg(
+                "--prune with a file that names no keys would delete every enabled key of the account; nothing was sent. Pass --prune-all if that is what you want",
+            ));
+        }
+        Ok(Prune {
+            widget_keys: prune && !desired.widget_keys.is_empty(),
+            api_keys: prune && !desired.api_keys.is_empty(),
+        })
+    }
 }
 
 /// The fields an update changes: `(now, wanted)`.
@@ -48,6 +94,43 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// The file's keys, for their lint warnings.
     pub desired: Vec<DesiredKey>,
+    /// Hub keys the file names whose plaintext no keys file holds.
+    pub unkept: Vec<String>,
+    /// What of the Hub's state the plan was made from (see [`fingerprint`]).
+    pub hub_state: Value,
+}
+
+/// What of the Hub's keys a plan depends on: ids, names, settings, state,
+/// and whether a key was ever used (which decides how a delete goes), but
+/// not *when* it was last used, which changes with every request. A saved
+/// plan is applied only while this is unchanged.
+pub fn fingerprint(widget_keys: &[WidgetKey], api_keys: &[ApiKey]) -> Value {
+    let widget: Vec<Value> = widget_keys
+        .iter()
+        .map(|k| {
+            json!([
+                k.id,
+                k.name,
+                entry_set(&k.domain_allowlist),
+                k.agent_id,
+                k.is_disabled(),
+                k.last_used_at.is_some()
+            ])
+        })
+        .collect();
+    let api: Vec<Value> = api_keys
+        .iter()
+        .map(|k| {
+            json!([
+                k.id,
+                k.name,
+                k.expires_at,
+                k.is_disabled(),
+                k.last_used_at.is_some()
+            ])
+        })
+        .collect();
+    json!({"widget_keys": widget, "api_keys": api})
 }
 
 /// An allowlist as a set of normalised entries: `ACME.com` is `acme.com`.
@@ -67,12 +150,32 @@ fn entry_set(entries: &[String]) -> BTreeSet<String> {
 /// Compares the file with the Hub's keys. A name the file uses that two Hub
 /// keys share is an error: which one is meant cannot be known.
 pub fn plan(
-    desired: Vec<DesiredKey>,
+    file: &Desired,
     current: &[WidgetKey],
-    prune: bool,
+    current_api: &[ApiKey],
+    prune: Prune,
+    kept: Option<&Contents>,
 ) -> Result<Plan, CliError> {
+    let desired = file.widget_keys.clone();
     let mut changes = Vec::new();
     let mut ambiguous = Vec::new();
+    let mut unkept = Vec::new();
+    let mut check_kept = |kind: Kind, name: &str, hub_last8: &str| {
+        if let Some(kept) = kept {
+            let held = kept.get(kind, name).is_some_and(|p| last8(p) == hub_last8);
+            if !held {
+                unkept.push(format!(
+                    "the Hub's {} {} (…{hub_last8}) has no plaintext in the keys file: if nobody holds it, rotate it (kataven {} rotate ID)",
+                    kind.words(),
+                    quote(name),
+                    match kind {
+                        Kind::Widget => "widget-keys",
+                        Kind::Api => "api-keys",
+                    }
+                ));
+            }
+        }
+    };
     for want in &desired {
         let matching: Vec<&WidgetKey> = current.iter().filter(|k| k.name == want.name).collect();
         match matching.as_slice() {
@@ -80,6 +183,7 @@ pub fn plan(
                 desired: want.clone(),
             }),
             [key] => {
+                check_kept(Kind::Widget, &key.name, &key.key_last8);
                 let diff = diff(key, want);
                 if !diff.is_empty() {
                     changes.push(Change::Update {
@@ -100,13 +204,39 @@ pub fn plan(
             }
         }
     }
+    for want in &file.api_keys {
+        let matching: Vec<&ApiKey> = current_api.iter().filter(|k| k.name == want.name).collect();
+        match matching.as_slice() {
+            [] => changes.push(Change::CreateApi {
+                desired: want.clone(),
+            }),
+            [key] => {
+                check_kept(Kind::Api, &key.name, &key.key_last8);
+                if key.is_disabled() != want.disabled {
+                    changes.push(Change::UpdateApi {
+                        current: Box::new((*key).clone()),
+                        desired: want.clone(),
+                    });
+                }
+            }
+            many => {
+                let ids: Vec<&str> = many.iter().map(|k| k.id.as_str()).collect();
+                ambiguous.push(format!(
+                    "API key {} names {} Hub keys ({})",
+                    quote(&want.name),
+                    many.len(),
+                    ids.join(", ")
+                ));
+            }
+        }
+    }
     if !ambiguous.is_empty() {
         return Err(CliError::msg(format!(
             "the file is ambiguous against the Hub; nothing was sent: {}. Rename or delete all but one of them (kataven widget-keys update ID --name NEW), then plan again",
             ambiguous.join("; ")
         )));
     }
-    if prune {
+    if prune.widget_keys {
         for key in current {
             if !key.is_disabled() && !desired.iter().any(|want| want.name == key.name) {
                 changes.push(Change::Delete {
@@ -115,7 +245,21 @@ pub fn plan(
             }
         }
     }
-    Ok(Plan { changes, desired })
+    if prune.api_keys {
+        for key in current_api {
+            if !key.is_disabled() && !file.api_keys.iter().any(|want| want.name == key.name) {
+                changes.push(Change::DeleteApi {
+                    current: Box::new(key.clone()),
+                });
+            }
+        }
+    }
+    Ok(Plan {
+        changes,
+        desired,
+        unkept,
+        hub_state: fingerprint(current, current_api),
+    })
 }
 
 fn diff(current: &WidgetKey, want: &DesiredKey) -> Diff {
@@ -140,8 +284,10 @@ fn agent(agent: &Option<String>) -> String {
 }
 
 /// How the Hub will remove a key: its last use decides.
-pub fn delete_mode(key: &WidgetKey) -> String {
-    match &key.last_used_at {
+pub fn delete_mode(
+    last_used_at: Option<&kataven::chrono::DateTime<kataven::chrono::Utc>>,
+) -> String {
+    match last_used_at {
         None => "hard: never used".to_string(),
         Some(at) => format!("soft: last used {}, will be disabled", when(at)),
     }
@@ -153,9 +299,15 @@ impl Plan {
         let mut counts = (0, 0, 0);
         for change in &self.changes {
             match change {
-                Change::Create { .. } => counts.0 = usize::saturating_add(counts.0, 1),
-                Change::Update { .. } => counts.1 = usize::saturating_add(counts.1, 1),
-                Change::Delete { .. } => counts.2 = usize::saturating_add(counts.2, 1),
+                Change::Create { .. } | Change::CreateApi { .. } => {
+                    counts.0 = usize::saturating_add(counts.0, 1)
+                }
+                Change::Update { .. } | Change::UpdateApi { .. } => {
+                    counts.1 = usize::saturating_add(counts.1, 1)
+                }
+                Change::Delete { .. } | Change::DeleteApi { .. } => {
+                    counts.2 = usize::saturating_add(counts.2, 1)
+                }
             }
         }
         counts
@@ -165,7 +317,8 @@ impl Plan {
         self.changes.is_empty()
     }
 
-    /// The lint warnings of the file's allowlists, as `"NAME": warning`.
+    /// The lint warnings of the file's allowlists, as `"NAME": warning`,
+    /// then the keys whose plaintext no keys file holds.
     pub fn warnings(&self) -> Vec<String> {
         self.desired
             .iter()
@@ -174,7 +327,15 @@ impl Plan {
                     .iter()
                     .map(move |warning| format!("{}: {warning}", quote(&key.name)))
             })
+            .chain(self.unkept.iter().cloned())
             .collect()
+    }
+
+    /// Whether the plan creates API keys (whose secrets need a keys file).
+    pub fn creates_api_keys(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|change| matches!(change, Change::CreateApi { .. }))
     }
 
     /// The plan for people, Terraform-style, ending in the summary line.
@@ -214,7 +375,38 @@ impl Plan {
                         out,
                         "- delete {} ({})",
                         quote(&current.name),
-                        delete_mode(current)
+                        delete_mode(current.last_used_at.as_ref())
+                    );
+                }
+                Change::CreateApi { desired } => {
+                    let _ = writeln!(out, "+ create API key {}", quote(&desired.name));
+                    match desired.expires_in_days {
+                        Some(days) => {
+                            let _ = writeln!(out, "    expires_in_days: {days}");
+                        }
+                        None => {
+                            let _ = writeln!(out, "    expires: never");
+                        }
+                    }
+                    if desired.disabled {
+                        let _ = writeln!(out, "    disabled: true");
+                    }
+                }
+                Change::UpdateApi { current, desired } => {
+                    let _ = writeln!(out, "~ update API key {}", quote(&desired.name));
+                    let _ = writeln!(
+                        out,
+                        "    disabled: {} -> {}",
+                        current.is_disabled(),
+                        desired.disabled
+                    );
+                }
+                Change::DeleteApi { current } => {
+                    let _ = writeln!(
+                        out,
+                        "- delete API key {} ({})",
+                        quote(&current.name),
+                        delete_mode(current.last_used_at.as_ref())
                     );
                 }
             }
@@ -239,6 +431,7 @@ impl Plan {
             .map(|change| match change {
                 Change::Create { desired } => json!({
                     "action": "create",
+                    "kind": "widget_key",
                     "name": desired.name,
                     "domain_allowlist": desired.domain_allowlist,
                     "agent_id": desired.agent_id,
@@ -261,6 +454,7 @@ impl Plan {
                     }
                     json!({
                         "action": "update",
+                        "kind": "widget_key",
                         "name": desired.name,
                         "id": current.id,
                         "changes": fields,
@@ -268,6 +462,29 @@ impl Plan {
                 }
                 Change::Delete { current } => json!({
                     "action": "delete",
+                    "kind": "widget_key",
+                    "name": current.name,
+                    "id": current.id,
+                    "mode": if current.last_used_at.is_some() { "soft" } else { "hard" },
+                    "last_used_at": current.last_used_at,
+                }),
+                Change::CreateApi { desired } => json!({
+                    "action": "create",
+                    "kind": "api_key",
+                    "name": desired.name,
+                    "expires_in_days": desired.expires_in_days,
+                    "disabled": desired.disabled,
+                }),
+                Change::UpdateApi { current, desired } => json!({
+                    "action": "update",
+                    "kind": "api_key",
+                    "name": desired.name,
+                    "id": current.id,
+                    "changes": {"disabled": {"from": current.is_disabled(), "to": desired.disabled}},
+                }),
+                Change::DeleteApi { current } => json!({
+                    "action": "delete",
+                    "kind": "api_key",
                     "name": current.name,
                     "id": current.id,
                     "mode": if current.last_used_at.is_some() { "soft" } else { "hard" },
@@ -287,6 +504,9 @@ impl Plan {
                     })
                 })
             })
+            .chain(self.unkept.iter().map(
+                |message| json!({"name": null, "code": "plaintext-not-kept", "message": message}),
+            ))
             .collect();
         let (create, update, delete) = self.counts();
         json!({
@@ -300,7 +520,22 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired;
+    use crate::state::desired;
+
+    fn file(keys: Vec<DesiredKey>) -> Desired {
+        Desired {
+            widget_keys: keys,
+            ..Desired::default()
+        }
+    }
+
+    fn plan(keys: Vec<DesiredKey>, hub: &[WidgetKey], prune: bool) -> Result<Plan, CliError> {
+        let prune = Prune {
+            widget_keys: prune,
+            api_keys: prune,
+        };
+        super::plan(&file(keys), hub, &[], prune, None)
+    }
 
     fn hub_key(name: &str, allowlist: &[&str], disabled: bool, used: bool) -> WidgetKey {
         let now = "2026-01-02T03:04:05Z";
@@ -348,9 +583,9 @@ mod tests {
             hub_key("gone-used", &[], false, true),
             hub_key("gone-disabled", &[], true, true),
         ];
-        let plan = plan(file.clone(), &hub, false).unwrap();
-        assert_eq!(plan.counts(), (1, 1, 0));
-        let pruned = super::plan(file, &hub, true).unwrap();
+        let unpruned = plan(file.clone(), &hub, false).unwrap();
+        assert_eq!(unpruned.counts(), (1, 1, 0));
+        let pruned = plan(file, &hub, true).unwrap();
         assert_eq!(pruned.counts(), (1, 1, 2));
         let text = pruned.render();
         assert!(
