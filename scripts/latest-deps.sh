@@ -15,19 +15,25 @@
 # loopback HTTP, through reqwest, hyper and the retry/timeout transport).
 #
 # Builds into the same target directory as the rest of CI (cargo keeps the
-# copy's artifacts apart by path and version), so only what moved rebuilds.
+# copy's artifacts apart by path and version), so only what moved rebuilds;
+# the copy itself is made in that directory and removed at the end.
 # Needs cargo, git, python3 and crates.io.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 target_dir="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-work="$(mktemp -d "${TMPDIR:-/tmp}/kataven-latest-deps.XXXXXX")"
+# The copy lives at the same path in every run, and keeps the files' times
+# (cp -p): cargo then sees the same workspace packages as last time and
+# rebuilds only what changed, instead of all of them from a new path.
+work="$target_dir/kataven-latest-deps"
+rm -rf "$work"
+mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
 # The files git knows of, committed or not (not target/ or other ignored ones).
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' file; do
   [ -e "$file" ] && printf '%s\0' "$file"
-done | xargs -0 cp --parents -t "$work"
+done | xargs -0 cp -p --parents -t "$work"
 cd "$work"
 
 echo "== cargo update (newest versions the requirements allow, whatever their rust-version)"
