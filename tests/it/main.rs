@@ -20,6 +20,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod allowlist_entries;
 mod api_keys;
 mod body_limits;
 mod contract;
@@ -40,7 +41,7 @@ mod mock_hub_name_rules;
 mod model_serde;
 mod patch_body;
 mod plain_http_and_proxies;
-mod properties;
+mod response_decoding;
 mod retries;
 mod rotation;
 mod widget_keys;
