@@ -35,7 +35,8 @@ cargo deny --locked check --hide-inclusion-graph --show-stats licenses bans sour
 
 echo "== advisories (the RustSec database, from github.com)"
 if cargo deny --locked fetch db >/dev/null 2>&1; then
-  cargo deny --locked --offline check --hide-inclusion-graph --show-stats advisories
+  # Not --offline: the yanked check (deny.toml) reads the crates.io index.
+  cargo deny --locked check --hide-inclusion-graph --show-stats advisories
 else
   echo "ADVISORIES NOT CHECKED: the RustSec advisory database (https://github.com/RustSec/advisory-db) could not be fetched from this machine; no advisory check ran."
   if [ "${KATAVEN_REQUIRE_ADVISORIES:-0}" = 1 ]; then
