@@ -209,6 +209,10 @@ fn sdk_client(base: &str) -> kataven::Client {
 fn raw_client() -> reqwest::Client {
     use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
     use rustls_platform_verifier::BuilderVerifierExt;
+    // The same provider as the SDK's, so the same deprecation allowance
+    // (rustls 0.23.48 deprecates ring's provider; src/client.rs `tls` says why
+    // the SDK keeps it).
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -20,19 +20,28 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod adoption;
+mod allowlist_entries;
 mod api_keys;
+mod body_limits;
 mod contract;
-mod contract_regressions;
+mod create_outcome;
+mod credential_checks;
+mod custom_http_client;
+mod deadlines;
+mod error_redaction;
+mod error_reporting;
 mod fault_fuzz;
 mod faults;
-mod hardening;
+mod fixtures;
 mod headers_and_redirects;
 mod input_validation;
 mod loopback_server;
 mod mock_hub;
+mod mock_hub_name_rules;
+mod model_serde;
 mod patch_body;
-mod properties;
+mod plain_http_and_proxies;
+mod response_decoding;
 mod retries;
 mod rotation;
 mod widget_keys;

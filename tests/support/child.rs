@@ -11,8 +11,9 @@ use std::process::{Command, Output};
 
 const MARK: &str = "KATAVEN_TEST_CHILD";
 
-/// Runs the test `name` (its full path, e.g. `hardening::child_x`) of the
-/// current test binary in a child process with `envs` set.
+/// Runs the test `name` (its full path, e.g.
+/// `body_limits::child_claimed_terabyte`) of the current test binary in a
+/// child process with `envs` set.
 pub fn run(name: &str, envs: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
     Command::new(exe)

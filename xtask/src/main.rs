@@ -18,6 +18,7 @@ mod pointer;
 mod public_api;
 mod select;
 mod snapshot;
+mod snapshot_file;
 mod source;
 mod summary;
 mod update;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::cargo::{self, SnapshotMode};
 use crate::facade::Facade;
 use crate::source::{self, Source, Version};
-use crate::{Failure, Result, convert, normalize, select, snapshot, summary};
+use crate::{Failure, Result, convert, normalize, select, snapshot_file, summary};
 
 pub struct Options {
     pub repo: PathBuf,
@@ -144,7 +144,7 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
 
     let mut pending = Vec::new();
     if !options.skip_compile_proof {
-        snapshot::remove_pending(repo)?;
+        snapshot_file::remove_pending(repo)?;
         println!("running the codegen snapshot test against the candidate");
         let output = cargo::snapshot_test(repo, Some(&candidate), SnapshotMode::LeavePending)?;
         if !output.status.success() {
@@ -154,7 +154,7 @@ pub fn update_spec(options: &Options) -> Result<ExitCode> {
                 cargo::tail(&output.stderr)
             )));
         }
-        pending = snapshot::pending(repo)?;
+        pending = snapshot_file::pending(repo)?;
     }
 
     write_atomically(&spec_path, &prepared.text)?;

@@ -137,7 +137,7 @@ pub fn refresh(repo: &Path, rustdoc_json: Option<&Path>) -> Result<Option<String
             )));
         }
     };
-    if crate::snapshot::body(&committed) == listing {
+    if crate::snapshot_file::body(&committed) == listing {
         match fs::remove_file(&pending) {
             Ok(()) => {}
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
@@ -157,10 +157,10 @@ pub fn refresh(repo: &Path, rustdoc_json: Option<&Path>) -> Result<Option<String
     fs::write(&pending, format!("{SNAPSHOT_HEADER}{listing}"))
         .map_err(|err| Failure(format!("cannot write {}: {err}", pending.display())))?;
     let relative = Path::new("tests").join("snapshots").join(SNAPSHOT);
-    Ok(Some(crate::snapshot::diff(
+    Ok(Some(crate::snapshot_file::diff(
         &relative,
         &relative.with_extension("snap.new"),
-        crate::snapshot::body(&committed),
+        crate::snapshot_file::body(&committed),
         &listing,
     )))
 }
