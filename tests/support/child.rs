@@ -16,7 +16,7 @@ const MARK: &str = "KATAVEN_TEST_CHILD";
 /// child process with `envs` set.
 pub fn run(name: &str, envs: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
-    Command::new(exe)
+    let output = Command::new(exe)
         .args([
             name,
             "--exact",
@@ -27,7 +27,16 @@ pub fn run(name: &str, envs: &[(&str, &str)]) -> Output {
         .env(MARK, "1")
         .envs(envs.iter().copied())
         .output()
-        .expect("the child test runs")
+        .expect("the child test runs");
+    // A renamed or mistyped name would match nothing and "pass" with 0
+    // tests run, so the parent's assertions on a failure would be judging
+    // nothing: insist the one test ran, whatever its outcome.
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("running 1 test"),
+        "child test {name:?} matched no test of this binary\n{}",
+        describe(&output)
+    );
+    output
 }
 
 /// Whether this process is a child started by [`run`].
