@@ -141,7 +141,34 @@ fn plan_and_apply_in_json() {
     assert_eq!(doc["warnings"][0]["code"], "loopback");
     assert_eq!(plan.stderr, "", "JSON mode keeps warnings in the document");
 
-    let apply = hub.run(&["apply", "--auto-approve", "-f", &file, "--output", "json"]);
+    // Creates in JSON mode need a keys file: the document comes only at the
+    // end, and a run stopped midway would lose every key minted so far.
+    let refused = hub.run(&["apply", "--auto-approve", "-f", &file, "--output", "json"]);
+    assert_eq!(
+        (refused.code, refused.stdout.as_str()),
+        (1, ""),
+        "{refused:#?}"
+    );
+    let error: Value = serde_json::from_str(&refused.stderr).unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pass --keys-out FILE; nothing was changed"),
+        "{refused:#?}"
+    );
+    assert!(hub.methods().iter().all(|m| m == "GET"), "nothing written");
+
+    let apply = hub.run(&[
+        "apply",
+        "--auto-approve",
+        "-f",
+        &file,
+        "--output",
+        "json",
+        "--keys-out",
+        "keys.json",
+    ]);
     assert_eq!(apply.code, 0, "{apply:#?}");
     let doc = apply.json();
     assert_eq!(doc["complete"], true);

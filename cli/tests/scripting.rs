@@ -307,7 +307,16 @@ fn json_documents_carry_a_format_version() {
         vec!["widget-keys", "revoke", &id, "-o", "json"],
         vec!["api-keys", "list", "-o", "json"],
         vec!["plan", "-f", &file, "-o", "json"],
-        vec!["apply", "-f", &file, "--auto-approve", "-o", "json"],
+        vec![
+            "apply",
+            "-f",
+            &file,
+            "--auto-approve",
+            "-o",
+            "json",
+            "--keys-out",
+            "keys.json",
+        ],
         vec!["allowlist", "lint", "acme.com", "-o", "json"],
         vec![
             "allowlist",

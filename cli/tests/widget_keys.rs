@@ -240,6 +240,9 @@ fn rotate_keeps_the_replacement_first_and_revokes_only_when_asked() {
     assert_eq!(keys[1].agent_id.as_deref(), Some("agent_1"));
 
     let new_id = keys[1].id.to_string();
+    // In JSON the document comes after the revoke: the new key must be
+    // saved before, so a keys file is required (refused before any request).
+    hub.hub.clear_requests();
     let run = hub.run(&[
         "widget-keys",
         "rotate",
@@ -247,6 +250,19 @@ fn rotate_keeps_the_replacement_first_and_revokes_only_when_asked() {
         "--revoke-previous",
         "-o",
         "json",
+    ]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(run.stderr.contains("pass --keys-out FILE"), "{run:#?}");
+    assert_eq!(hub.hub.requests(), []);
+    let run = hub.run(&[
+        "widget-keys",
+        "rotate",
+        &new_id,
+        "--revoke-previous",
+        "-o",
+        "json",
+        "--keys-out",
+        "keys.json",
     ]);
     assert_eq!(run.code, 0, "{run:#?}");
     let doc = run.json();
