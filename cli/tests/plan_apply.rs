@@ -368,6 +368,32 @@ fn apply_asks_on_a_terminal_and_does_only_what_yes_allows() {
     assert_eq!(run.code, 0, "{run:#?}");
     insta::assert_snapshot!("prompt_yes", redact(&run.stdout));
     assert_eq!(hub.names(), [("site".to_string(), false)]);
+
+    // In JSON mode the plan is shown too (on stderr) before the question.
+    let file = hub.write(
+        "keys.toml",
+        "[[widget_key]]\nname = \"site\"\ndomain_allowlist = [\"acme.com\"]\ndisabled = true\n",
+    );
+    let run = hub.on_terminal(
+        &[
+            "apply",
+            "-f",
+            &file,
+            "--keys-out",
+            "keys.json",
+            "-o",
+            "json",
+        ],
+        "no",
+    );
+    assert_eq!(run.code, 1, "{run:#?}");
+    let plan_at = run.stdout.find("~ update \"site\"");
+    let asked_at = run.stdout.find("Only 'yes' is accepted");
+    assert!(
+        plan_at.is_some() && plan_at < asked_at,
+        "the plan, then the question: {run:#?}"
+    );
+    assert!(!hub.names()[0].1, "not changed");
 }
 
 #[test]
@@ -448,7 +474,11 @@ fn a_saved_plan_is_applied_exactly_or_not_at_all() {
     );
     assert_eq!(run.code, 1, "{run:#?}");
     assert!(run.stderr.contains("was made against"), "{run:#?}");
-    assert_eq!(other.methods(), ["GET"]);
+    assert_eq!(
+        other.methods(),
+        Vec::<String>::new(),
+        "refused before any request"
+    );
 
     // Not a plan at all.
     let junk = hub.write("junk.plan", "{}");
@@ -653,4 +683,70 @@ fn a_create_of_unknown_outcome_is_said_and_later_plans_warn_about_it() {
         1,
         "{plan:#?}"
     );
+}
+
+#[test]
+fn a_saved_plan_survives_a_pruned_key_being_used_again() {
+    let hub = Hub::start();
+    let old = hub.hub.widget_keys().seed(
+        kataven::mock::WidgetKeyFixture::new("old")
+            .domain_allowlist(["old.acme.com"])
+            .used(),
+    );
+    let file = hub.write(
+        "keys.toml",
+        "[[widget_key]]\nname = \"site\"\ndomain_allowlist = [\"acme.com\"]\n",
+    );
+    let plan = hub.run(&["plan", "-f", &file, "--prune", "--out", "keys.plan"]);
+    assert_eq!(plan.code, 0, "{plan:#?}");
+    assert!(
+        plan.stdout.contains("- delete \"old\" (soft: last used"),
+        "{plan:#?}"
+    );
+    // A page loads the widget with it between the review and the apply.
+    std::thread::sleep(Duration::from_millis(5));
+    assert!(hub.hub.widget_keys().mark_used(old.widget_key.id.as_str()));
+    let run = hub.run(&["apply", "keys.plan", "--keys-out", "keys.json"]);
+    assert_eq!(run.code, 0, "last-use times are not compared: {run:#?}");
+    assert!(run.stdout.contains("- disabled \"old\""), "{run:#?}");
+}
+
+#[test]
+fn a_saved_plan_is_refused_for_another_account_before_any_request() {
+    let hub = Hub::start();
+    let file = hub.write(
+        "keys.toml",
+        "[[widget_key]]\nname = \"site\"\ndomain_allowlist = [\"acme.com\"]\n",
+    );
+    let plan = hub.run(&["plan", "-f", &file, "--out", "keys.plan"]);
+    assert_eq!(plan.code, 0, "{plan:#?}");
+    assert_eq!(
+        hub.read_json("keys.plan")["account"],
+        json!({"name": "acme", "whole": false}),
+        "the account as the key shows it, never its secret part"
+    );
+    assert!(
+        !std::fs::read_to_string(hub.path("keys.plan"))
+            .unwrap()
+            .contains("clitests")
+    );
+
+    // The same address, another account's key: refused, nothing sent.
+    hub.hub.clear_requests();
+    let run = finish(
+        hub.command(&["apply", "keys.plan", "--keys-out", "keys.json"])
+            .env("KATAVEN_API_KEY", "sk_live_globex_0123456789abcdef"),
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(run.stderr.contains("was made against"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("account globex… as the API key shows it"),
+        "{run:#?}"
+    );
+    assert_eq!(hub.methods(), Vec::<String>::new());
+
+    // A person's session of that same account applies it.
+    let run = hub.session(&["apply", "keys.plan", "--keys-out", "keys.json"]);
+    assert_eq!(run.code, 0, "{run:#?}");
 }

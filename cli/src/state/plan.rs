@@ -647,6 +647,16 @@ mod tests {
     }
 
     #[test]
+    fn the_fingerprint_does_not_depend_on_the_hubs_order() {
+        let a = hub_key("a", &["acme.com"], false, false);
+        let bb = hub_key("bb", &[], true, true);
+        assert_eq!(
+            fingerprint(&[a.clone(), bb.clone()], &[]),
+            fingerprint(&[bb, a], &[])
+        );
+    }
+
+    #[test]
     fn no_changes() {
         let plan = plan(vec![], &[], true).unwrap();
         assert_eq!(plan.render(), "No changes.\n");
