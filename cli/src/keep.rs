@@ -286,6 +286,30 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_a_plaintext() {
+        let key = Minted {
+            kind: Kind::Api,
+            name: "ci",
+            id: "",
+            plaintext: "sk_live_acme_S3CRET",
+        };
+        let text = format!("{key:?}");
+        assert!(
+            !text.contains("S3CRET") && text.contains("\"ci\""),
+            "{text}"
+        );
+        let mut contents = crate::keys_file::Contents::default();
+        contents
+            .api_keys
+            .insert("ci".into(), "sk_live_acme_S3CRET".into());
+        let text = format!("{contents:?}");
+        assert!(
+            !text.contains("S3CRET") && text.contains("\"ci\""),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_lost_secret_is_never_in_the_note() {
         let key = Minted {
             kind: Kind::Api,

@@ -667,3 +667,21 @@ pub fn base_name(name: &str) -> String {
         .unwrap_or(name)
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recovered_replacement_is_never_saved_under_an_empty_name() {
+        assert_eq!(
+            recovered_name(Some("site (being replaced)".into()), "ID"),
+            "site"
+        );
+        assert_eq!(recovered_name(None, "3f1c"), "rotated-from-3f1c");
+        assert_eq!(
+            recovered_name(Some(String::new()), "3f1c"),
+            "rotated-from-3f1c"
+        );
+    }
+}

@@ -518,9 +518,17 @@ fn prune_of_a_file_naming_no_keys_needs_prune_all() {
     assert_eq!(hub.names(), []);
 
     // --prune prunes only the kinds the file names: API keys are left alone here.
-    hub.session(&["api-keys", "create", "ci", "--show-secret"]);
+    let created = hub.session(&["api-keys", "create", "ci", "--show-secret"]);
+    assert_eq!(created.code, 0, "{created:#?}");
+    assert_eq!(
+        hub.hub.api_keys().list().len(),
+        1,
+        "an API key to leave alone"
+    );
     let file = hub.write("keys.toml", ONE_KEY);
     let run = hub.run(&["plan", "-f", &file, "--prune"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("+ create \"site\""), "{run:#?}");
     assert!(!run.stdout.contains("API key"), "{run:#?}");
 }
 
@@ -749,4 +757,83 @@ fn a_saved_plan_is_refused_for_another_account_before_any_request() {
     // A person's session of that same account applies it.
     let run = hub.session(&["apply", "keys.plan", "--keys-out", "keys.json"]);
     assert_eq!(run.code, 0, "{run:#?}");
+}
+
+#[test]
+fn two_applies_of_one_desired_file_cannot_overlap() {
+    let hub = Hub::start();
+    let file = hub.write("keys.toml", ONE_KEY);
+    // Another apply of this file holds its lock.
+    let held = std::fs::File::open(&file).unwrap();
+    held.try_lock().unwrap();
+    let run = hub.run(&["apply", "-f", &file, "--auto-approve"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(run.stderr.contains("another kataven apply of"), "{run:#?}");
+    assert_eq!(hub.hub.requests(), [], "refused before any request");
+    drop(held);
+    let run = hub.run(&["apply", "-f", &file, "--auto-approve"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+}
+
+#[test]
+fn a_symlinked_lock_file_is_refused() {
+    let hub = Hub::start();
+    let file = hub.write("keys.toml", ONE_KEY);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(hub.path("elsewhere"), hub.path("keys.json.lock")).unwrap();
+        let run = hub.run(&[
+            "apply",
+            "-f",
+            &file,
+            "--auto-approve",
+            "--keys-out",
+            "keys.json",
+        ]);
+        assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+        assert!(run.stderr.contains("is a symlink"), "{run:#?}");
+        assert!(!hub.path("elsewhere").exists(), "not followed");
+        assert_eq!(hub.hub.requests(), []);
+    }
+}
+
+#[test]
+fn what_another_tool_writes_into_the_keys_file_meanwhile_is_kept() {
+    let hub = Hub::start();
+    let file = hub.write("keys.toml", ONE_KEY);
+    hub.write("keys.json", "{}");
+    // The create is answered late; meanwhile another tool edits the file.
+    hub.hub.inject_on(
+        "POST",
+        "/api/v1/widget-keys",
+        Fault::delay(Duration::from_millis(1500)),
+        1,
+    );
+    let mut child = hub
+        .command(&[
+            "apply",
+            "-f",
+            &file,
+            "--auto-approve",
+            "--keys-out",
+            "keys.json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !hub.hub.requests().iter().any(|r| r.method == "POST") {
+        assert!(std::time::Instant::now() < deadline, "no create was sent");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    hub.write(
+        "keys.json",
+        r#"{"widget_keys": {"theirs": "pk_live_acme_0123456789"}, "api_keys": {}}"#,
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let kept = hub.read_json("keys.json")["widget_keys"].clone();
+    assert_eq!(kept["theirs"], "pk_live_acme_0123456789", "{kept}");
+    assert_eq!(kept["site"], hub.hub.widget_keys().issued()[0].as_str());
 }
