@@ -164,7 +164,7 @@ pub struct RotateArgs {
     pub id: String,
     #[command(flatten)]
     pub secret_to: SecretTo,
-    /// Revoke the previous key right after its replacement is kept (whatever still uses it stops working).
+    /// Revoke the previous key right after its replacement is kept (whatever still uses it stops working); with -o json it needs --keys-out.
     #[arg(long)]
     pub revoke_previous: bool,
     #[command(flatten)]

@@ -155,7 +155,7 @@ pub struct RotateArgs {
     /// Save the replacement's plaintext key into this JSON file (under the key's name), before anything else.
     #[arg(long, value_name = "FILE")]
     pub keys_out: Option<PathBuf>,
-    /// Revoke the previous key right after its replacement is saved (pages still using it stop working).
+    /// Revoke the previous key right after its replacement is saved (pages still using it stop working); with -o json it needs --keys-out.
     #[arg(long)]
     pub revoke_previous: bool,
     #[command(flatten)]

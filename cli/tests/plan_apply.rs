@@ -809,7 +809,7 @@ fn what_another_tool_writes_into_the_keys_file_meanwhile_is_kept() {
         Fault::delay(Duration::from_millis(1500)),
         1,
     );
-    let mut child = hub
+    let child = hub
         .command(&[
             "apply",
             "-f",

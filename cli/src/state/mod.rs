@@ -69,7 +69,7 @@ pub struct ApplyArgs {
     /// Apply without asking (for CI); without it apply asks on a terminal and refuses without one.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Save each new plaintext key into this JSON file (mode 0600, locked for the run), before the next step runs.
+    /// Save each new plaintext key into this JSON file (mode 0600, locked for the run), before the next step runs. Needed to create API keys, and to create any key with -o json.
     #[arg(long, value_name = "FILE")]
     pub keys_out: Option<PathBuf>,
     #[command(flatten)]
