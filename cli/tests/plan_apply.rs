@@ -435,7 +435,7 @@ fn a_saved_plan_is_applied_exactly_or_not_at_all() {
     let saved = hub.read_json("keys.plan");
     assert_eq!(
         (saved["kind"].as_str(), saved["format_version"].as_u64()),
-        (Some("kataven-plan"), Some(1))
+        (Some("kataven-plan"), Some(2))
     );
 
     // The file changes after the review: the saved plan still holds what was reviewed.

@@ -19,8 +19,9 @@ use crate::output::CliError;
 
 /// What a plan file says it is.
 const KIND: &str = "kataven-plan";
-/// Its layout's version: a file of another is refused.
-const VERSION: u64 = 1;
+/// Its layout's version: a file of another is refused. 2: `account` is
+/// `{"name", "whole"}` (the account as the credentials name it).
+const VERSION: u64 = 2;
 
 /// A plan read back from its file.
 #[derive(Debug)]
