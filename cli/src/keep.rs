@@ -68,9 +68,7 @@ impl Kept {
             (Err(err), _) => Err(err.with_notes(vec![lost_note(key, self.saved_to.as_deref())])),
         }
     }
-}
 
-impl Kept {
     /// Where the key is, once the command fails later (table mode: its
     /// lines were printed; JSON mode: the document holding it was printed).
     pub fn note(&self, key: Minted<'_>) -> String {
@@ -122,9 +120,8 @@ pub fn keep(
     };
     if let Some(Ok((path, Some(moved_to)))) = &saved {
         output::warn(format!(
-            "{path}: {} already held {} for {}: that one is kept under {}",
-            quote(key.name),
-            key.kind.a_words(),
+            "{path}: the {} saved under {} before is kept under {} now",
+            key.kind.words(),
             quote(key.name),
             quote(moved_to)
         ));
@@ -161,6 +158,7 @@ pub fn keep(
         _ => Ok(kept),
     }
 }
+
 /// Keeps the plaintext a failed create's error still held (`id` unknown),
 /// in either mode: saved first, then in table mode printed (when `show`),
 /// in JSON mode put in the document `doc` makes (printed when `show`, so

@@ -406,3 +406,33 @@ fn rotate_revoke_previous_in_json_needs_a_keys_file() {
     );
     no_secret(&hub, &run.stderr);
 }
+
+#[test]
+fn a_secret_a_broken_create_answer_held_is_shown_in_json_when_asked() {
+    let hub = Hub::start();
+    let secret = "sk_live_acme_RecoveredFromABrokenBody42";
+    let broken = format!(
+        r#"{{"key_last8":"{}","secret_key":"{secret}","name":"ci","id":"#,
+        &secret[secret.len() - 8..]
+    );
+    hub.hub.inject_on(
+        "POST",
+        "/api/v1/api-keys",
+        Fault::respond(201, "application/json", broken),
+        1,
+    );
+    let run = hub.session(&["api-keys", "create", "ci", "--show-secret", "-o", "json"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let doc = run.json();
+    assert_eq!(
+        (doc["secret_key"].as_str(), &doc["complete"]),
+        (Some(secret), &json!(false)),
+        "{run:#?}"
+    );
+    assert!(!run.stderr.contains(secret), "{run:#?}");
+    let notes = error_doc(&run)["notes"].to_string();
+    assert!(
+        notes.contains("is in the JSON document on stdout"),
+        "{notes}"
+    );
+}
