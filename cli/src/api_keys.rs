@@ -18,7 +18,22 @@ use crate::keys_file::{KeysFile, Kind};
 use crate::output::{
     CliError, Doing, Format, Out, OutputArgs, Status, check_name, quote, table, when,
 };
-use crate::widget_keys::{base_name, refuse_taken_name};
+use crate::widget_keys::{recovered_name, refuse_json_revoke_without_file, refuse_taken_name};
+
+/// The expiries the Hub takes, in days.
+const DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+
+/// `--expires-in-days` out of the Hub's range is refused before any request.
+fn check_days(days: u32) -> Result<(), CliError> {
+    if DAYS.contains(&days) {
+        return Ok(());
+    }
+    Err(CliError::msg(format!(
+        "invalid --expires-in-days: {days} is not from {} to {} days; nothing was sent",
+        DAYS.start(),
+        DAYS.end()
+    )))
+}
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -125,9 +140,12 @@ pub struct CreateArgs {
 pub struct UpdateArgs {
     /// The key's id (a UUID, as `list` shows it).
     pub id: String,
-    /// Rename the key.
+    /// Rename the key (refused when another key has that name).
     #[arg(long, value_name = "N")]
     pub name: Option<String>,
+    /// Rename it even if another key has that name (plans by name are then ambiguous).
+    #[arg(long, requires = "name")]
+    pub allow_duplicate_name: bool,
     /// Disable (revoke) the key.
     #[arg(long, conflicts_with = "enable")]
     pub disable: bool,
@@ -146,7 +164,7 @@ pub struct RotateArgs {
     pub id: String,
     #[command(flatten)]
     pub secret_to: SecretTo,
-    /// Revoke the previous key right after its replacement is kept (whatever still uses it stops working).
+    /// Revoke the previous key right after its replacement is kept (whatever still uses it stops working); with -o json it needs --keys-out.
     #[arg(long)]
     pub revoke_previous: bool,
     #[command(flatten)]
@@ -160,6 +178,9 @@ pub async fn run(command: Command) -> Result<Status, CliError> {
     let keys_file = match &command {
         Command::Create(args) => {
             check_name(&args.name).map_err(CliError::msg)?;
+            if let Some(days) = args.expires_in_days {
+                check_days(days)?;
+            }
             args.secret_to
                 .keys_out
                 .as_deref()
@@ -172,12 +193,18 @@ pub async fn run(command: Command) -> Result<Status, CliError> {
             check_name(name).map_err(CliError::msg)?;
             None
         }
-        Command::Rotate(args) => args
-            .secret_to
-            .keys_out
-            .as_deref()
-            .map(KeysFile::open)
-            .transpose()?,
+        Command::Rotate(args) => {
+            refuse_json_revoke_without_file(
+                args.out.output,
+                args.revoke_previous,
+                args.secret_to.keys_out.is_some(),
+            )?;
+            args.secret_to
+                .keys_out
+                .as_deref()
+                .map(KeysFile::open)
+                .transpose()?
+        }
         _ => None,
     };
     let client = hub::client(command.hub())?;
@@ -196,6 +223,19 @@ pub async fn run(command: Command) -> Result<Status, CliError> {
         Command::Create(args) => create(&client, &out, args, keys_file.as_ref()).await,
         Command::Update(args) => {
             let id = args.id.trim();
+            if let Some(name) = &args.name
+                && !args.allow_duplicate_name
+            {
+                let keys = list(&client).await?;
+                refuse_taken_name(
+                    keys.iter()
+                        .filter(|k| k.id.as_str() != id)
+                        .map(|k| (k.id.as_str(), k.name.as_str())),
+                    name,
+                    Kind::Api,
+                    "api-keys",
+                )?;
+            }
             let mut request = client.api_keys().update(id);
             if let Some(name) = &args.name {
                 request = request.name(name);
@@ -330,23 +370,15 @@ async fn create(
                 id: "",
                 plaintext: secret.expose_secret(),
             };
-            let kept = keep::keep(out, keys_file, minted, show, "");
-            let saved = kept.as_ref().ok().and_then(|k| k.saved_to.clone());
-            if out.is_json() && show {
-                let _ = out.json(json!({
+            let notes = keep::recovered(out, keys_file, minted, show, |kept| {
+                json!({
                     "api_key": null,
-                    "secret_key": secret.expose_secret(),
-                    "saved_to": saved,
+                    "secret_key": minted.plaintext,
+                    "saved_to": kept.saved_to,
                     "complete": false,
-                }));
-            }
-            let note = match (&saved, show) {
-                (None, true) => {
-                    "the new API key's secret is printed on stdout: store it now".to_string()
-                }
-                _ => keep::lost_note(minted, saved.as_deref()),
-            };
-            return Err(CliError::hub(doing(), err).with_notes(vec![note]));
+                })
+            });
+            return Err(CliError::hub(doing(), err).with_notes(notes));
         }
     };
     let key = &created.api_key;
@@ -358,12 +390,9 @@ async fn create(
     };
     if out.is_json() {
         let kept = keep::keep(out, keys_file, minted, show, "")?;
-        return out
-            .json(created_doc(key, minted.plaintext, &kept))
-            .map(|()| Status::Success)
-            .map_err(|err| {
-                err.with_notes(vec![keep::lost_note(minted, kept.saved_to.as_deref())])
-            });
+        let printed = out.json(created_doc(key, minted.plaintext, &kept));
+        kept.after_document(minted, printed)?;
+        return Ok(Status::Success);
     }
     out.line(format!(
         "created {} (id {}, expires {})",
@@ -434,20 +463,24 @@ async fn rotate(
             let Some(secret) = err.secret_key() else {
                 return Err(CliError::hub(doing(), err));
             };
-            let name = find(client, id)
-                .await
-                .map(|k| base_name(&k.name))
-                .unwrap_or_default();
+            // As create does: kept in the file, and shown when asked.
+            let name = recovered_name(find(client, id).await.ok().map(|k| k.name), id);
             let minted = Minted {
                 kind: Kind::Api,
                 name: &name,
                 id: "",
                 plaintext: secret.expose_secret(),
             };
-            let kept = keep::keep(out, keys_file, minted, show, "");
-            let saved = kept.as_ref().ok().and_then(|k| k.saved_to.clone());
-            return Err(CliError::hub(doing(), err)
-                .with_notes(vec![keep::lost_note(minted, saved.as_deref())]));
+            let notes = keep::recovered(out, keys_file, minted, show, |kept| {
+                json!({
+                    "api_key": null,
+                    "secret_key": minted.plaintext,
+                    "saved_to": kept.saved_to,
+                    "previous_revoked": false,
+                    "complete": false,
+                })
+            });
+            return Err(CliError::hub(doing(), err).with_notes(notes));
         }
     };
     let new = &rotated.replacement.api_key;
@@ -466,8 +499,30 @@ async fn rotate(
             crate::output::warn(err);
         }
     }
+    let still_works = format!(
+        "the previous key {} (id {}) still works: revoke it with kataven api-keys revoke {}",
+        quote(&previous.name),
+        previous.id,
+        previous.id
+    );
+    let document = |kept: &keep::Kept, revoked: bool| {
+        let mut doc = created_doc(new, minted.plaintext, kept);
+        doc["previous"] = json!(previous);
+        doc["previous_revoked"] = json!(revoked);
+        doc
+    };
     let kept = if out.is_json() {
-        keep::keep(out, keys_file, minted, show, "")?
+        let kept = keep::keep(out, keys_file, minted, show, "")?;
+        if kept.save_failed.is_some() {
+            // The new secret is at best in the document: the previous key
+            // is not revoked.
+            let printed = out.json(document(&kept, false));
+            return kept
+                .after_document(minted, printed)
+                .map(|()| Status::Success)
+                .map_err(|err| err.with_notes(vec![still_works.clone()]));
+        }
+        kept
     } else {
         out.line(format!(
             "rotated {}: replacement created (id {}, expires {})",
@@ -479,25 +534,23 @@ async fn rotate(
             let saved = keep::save_only(keys_file, minted);
             err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
         })?;
-        keep::keep(out, keys_file, minted, show, "    ")?
+        keep::keep(out, keys_file, minted, show, "    ")
+            .map_err(|err| err.with_notes(vec![still_works.clone()]))?
     };
     let revoked = if args.revoke_previous {
-        client
+        let result = client
             .api_keys()
             .revoke(previous.id.as_str())
             .await
-            .doing(|| format!("revoking the previous API key {}", previous.id))
-            .map_err(|err| {
-                err.with_notes(vec![
-                    keep::lost_note(minted, kept.saved_to.as_deref()),
-                    format!(
-                        "the previous key {} (id {}) still works: revoke it with kataven api-keys revoke {}",
-                        quote(&previous.name),
-                        previous.id,
-                        previous.id
-                    ),
-                ])
-            })?;
+            .doing(|| format!("revoking the previous API key {}", previous.id));
+        if let Err(err) = result {
+            if out.is_json() {
+                // The document is printed all the same: it holds the new
+                // secret when it was asked for.
+                let _ = out.json(document(&kept, false));
+            }
+            return Err(err.with_notes(vec![kept.note(minted), still_works]));
+        }
         if let Some(file) = keys_file
             && let Err(err) = file.forget(Kind::Api, &previous.name, &previous.key_last8)
         {
@@ -508,12 +561,8 @@ async fn rotate(
         false
     };
     if out.is_json() {
-        let mut doc = created_doc(new, minted.plaintext, &kept);
-        doc["previous"] = json!(previous);
-        doc["previous_revoked"] = json!(revoked);
-        out.json(doc).map_err(|err| {
-            err.with_notes(vec![keep::lost_note(minted, kept.saved_to.as_deref())])
-        })?;
+        let printed = out.json(document(&kept, revoked));
+        kept.after_document(minted, printed)?;
     } else if revoked {
         out.line(format!(
             "revoked the previous key {} (id {})",

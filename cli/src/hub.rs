@@ -30,6 +30,59 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// Whether the client [`client`] builds uses a person's session
+/// (`KATAVEN_TOKEN`, which it prefers), not an `sk_live_` key.
+pub fn uses_session() -> bool {
+    env(ENV_TOKEN).is_some()
+}
+
+/// The account the credentials name, for a saved plan's check: with a
+/// session, `KATAVEN_ACCOUNT_ID`; with an API key, what the key's stated
+/// form `sk_live_<account>_<secret>` shows of it: the text up to its next
+/// `_`. That is the whole account unless the account itself has a `_`
+/// (accounts may), and never a character of the secret. `None` for a key
+/// not of that form.
+pub fn credential_account() -> Option<Account> {
+    if uses_session() {
+        return env(kataven::ENV_ACCOUNT_ID).map(|account| Account {
+            text: account.trim().to_string(),
+            whole: true,
+        });
+    }
+    let key = env(kataven::ENV_API_KEY)?;
+    let rest = key.trim().strip_prefix("sk_live_")?;
+    let (head, secret) = rest.split_once('_')?;
+    let account_like = head
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && head.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (account_like && !secret.is_empty()).then(|| Account {
+        text: head.to_string(),
+        whole: false,
+    })
+}
+
+/// An account as the credentials name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// The account, or (from an API key) its start up to its first `_`.
+    pub text: String,
+    /// Whether `text` is the whole account (a session's).
+    pub whole: bool,
+}
+
+impl Account {
+    /// Whether two credentials may name one account: the same account when
+    /// both are whole, else the same start up to the first `_`.
+    pub fn may_be(&self, other: &Account) -> bool {
+        if self.whole && other.whole {
+            return self.text == other.text;
+        }
+        let start = |text: &str| text.split('_').next().unwrap_or_default().to_string();
+        start(&self.text) == start(&other.text)
+    }
+}
+
 /// A client from the environment (`KATAVEN_TOKEN` with
 /// `KATAVEN_ACCOUNT_ID`, else `KATAVEN_API_KEY`; `KATAVEN_BASE_URL`) and the
 /// command line's options on top.

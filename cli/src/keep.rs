@@ -1,17 +1,24 @@
 //! Keeping a plaintext key the Hub has just minted (and shows only this
-//! once): the one function `create`, `rotate` and `apply` all use. It is
-//! saved first, then printed; whatever fails, the user is told where the
-//! key is, or that it is lost and what to do.
+//! once): the one module `create`, `rotate` and `apply` all use. It is
+//! saved first, then printed; whatever fails, the user is told truthfully
+//! where the key is, or that it is lost and what to do.
 //!
 //! A widget key (`pk_live_`, public) is printed on stdout, and on stderr
 //! as a last resort. An API key's secret (`sk_live_`) goes only to the
 //! keys file, or to stdout when asked (`--show-secret`): never to stderr.
+//!
+//! In table mode [`keep`] prints the key's lines itself. In JSON mode it
+//! prints nothing: the caller's document carries the key (when shown) and
+//! where it was saved, and [`Kept::after_document`] turns a failed save
+//! into an error whose note says the key is in that document.
+
+use std::fmt;
 
 use crate::keys_file::{KeysFile, Kind};
 use crate::output::{self, CliError, Out, quote};
 
 /// A key that has just been minted.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Minted<'a> {
     pub kind: Kind,
     pub name: &'a str,
@@ -20,20 +27,82 @@ pub struct Minted<'a> {
     pub plaintext: &'a str,
 }
 
+/// The plaintext is never in Debug: an API key's is a secret.
+impl fmt::Debug for Minted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Minted")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("id", &self.id)
+            .field("plaintext", &"<redacted>")
+            .finish()
+    }
+}
+
 /// Where a minted key went.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Kept {
     /// The keys file it was saved in.
     pub saved_to: Option<String>,
     /// Whether its plaintext goes on stdout.
     pub shown: bool,
+    /// JSON mode: the save that failed (the caller's document is printed
+    /// all the same, then this is the command's error).
+    pub save_failed: Option<CliError>,
+}
+
+impl Kept {
+    /// JSON mode, once the caller has tried to print its document (holding
+    /// the key when [`shown`](Self::shown)): the command's error, if the
+    /// save or the document failed, with a note that says truthfully where
+    /// the key is.
+    pub fn after_document(
+        self,
+        key: Minted<'_>,
+        printed: Result<(), CliError>,
+    ) -> Result<(), CliError> {
+        match (printed, self.save_failed) {
+            (Ok(()), None) => Ok(()),
+            (Ok(()), Some(err)) if self.shown => Err(err.with_notes(vec![in_document_note(key)])),
+            (Ok(()), Some(err)) => Err(err.with_notes(vec![lost_note(key, None)])),
+            (Err(err), _) => Err(err.with_notes(vec![lost_note(key, self.saved_to.as_deref())])),
+        }
+    }
+
+    /// Where the key is, once the command fails later (table mode: its
+    /// lines were printed; JSON mode: the document holding it was printed).
+    pub fn note(&self, key: Minted<'_>) -> String {
+        match (&self.saved_to, self.shown) {
+            (Some(path), _) => lost_note(key, Some(path)),
+            (None, true) => format!(
+                "the new {} of {} is printed on stdout: store it now, the Hub will not show it again",
+                key.kind.words(),
+                quote(key.name)
+            ),
+            (None, false) => lost_note(key, None),
+        }
+    }
+}
+
+/// The note of a key whose save failed but which is in the JSON document.
+pub fn in_document_note(key: Minted<'_>) -> String {
+    format!(
+        "the new {} of {} is in the JSON document on stdout ({}): store it now, the Hub will not show it again",
+        key.kind.words(),
+        quote(key.name),
+        match key.kind {
+            Kind::Widget => "public_key",
+            Kind::Api => "secret_key",
+        }
+    )
 }
 
 /// Saves `key` into `file` (when there is one), then, in table mode, prints
 /// its lines (`public key: ...`, `saved to ...`) indented by `indent`. With
 /// `show` false the plaintext is not printed (for a secret kept in the
-/// file). In JSON mode nothing is printed: the caller puts the key (if
-/// `kept.shown`) and `kept.saved_to` in its document.
+/// file). In JSON mode nothing is printed and a failed save does not fail
+/// here: the caller puts the key (if `kept.shown`) and `kept.saved_to` in
+/// its document, prints it, then calls [`Kept::after_document`].
 pub fn keep(
     out: &Out,
     file: Option<&KeysFile>,
@@ -43,34 +112,94 @@ pub fn keep(
 ) -> Result<Kept, CliError> {
     let saved = file.map(|file| {
         file.save(key.kind, key.name, key.plaintext)
-            .map(|replaced| (file.path().display().to_string(), replaced))
+            .map(|moved| (file.path().display().to_string(), moved))
     });
     let saved_to = match &saved {
         Some(Ok((path, _))) => Some(path.clone()),
         _ => None,
     };
+    if let Some(Ok((path, Some(moved_to)))) = &saved {
+        output::warn(format!(
+            "{path}: the {} saved under {} before is kept under {} now",
+            key.kind.words(),
+            quote(key.name),
+            quote(moved_to)
+        ));
+    }
+    if out.is_json() {
+        return Ok(Kept {
+            saved_to,
+            shown: show,
+            save_failed: saved.and_then(Result::err),
+        });
+    }
     let kept = Kept {
         saved_to: saved_to.clone(),
         shown: show,
+        save_failed: None,
     };
-    let printed = if out.is_json() {
-        Ok(())
-    } else {
-        print(out, key, &saved, show, indent)
-    };
+    let printed = print(
+        out,
+        key,
+        saved
+            .as_ref()
+            .map(|s| s.as_ref().ok().map(|(path, _)| path.as_str())),
+        show,
+        indent,
+    );
     match (saved, printed) {
-        (Some(Err(err)), _) => Err(err.with_notes(vec![if show {
-            format!(
-                "the new {} of {} is printed above: store it now, the Hub will not show it again",
-                key.kind.words(),
-                quote(key.name)
-            )
-        } else {
-            lost_note(key, None)
-        }])),
+        (Some(Err(err)), Ok(())) if show => Err(err.with_notes(vec![format!(
+            "the new {} of {} is printed above: store it now, the Hub will not show it again",
+            key.kind.words(),
+            quote(key.name)
+        )])),
+        (Some(Err(err)), _) => Err(err.with_notes(vec![lost_note(key, None)])),
         (_, Err(err)) => Err(err.with_notes(vec![lost_note(key, saved_to.as_deref())])),
         _ => Ok(kept),
     }
+}
+
+/// Keeps the plaintext a failed create's error still held (`id` unknown),
+/// in either mode: saved first, then in table mode printed (when `show`),
+/// in JSON mode put in the document `doc` makes (printed when `show`, so
+/// that a recovered secret appears only on request). Returns the notes that
+/// say where the key is.
+pub fn recovered(
+    out: &Out,
+    file: Option<&KeysFile>,
+    key: Minted<'_>,
+    show: bool,
+    doc: impl FnOnce(&Kept) -> serde_json::Value,
+) -> Vec<String> {
+    let kept = match keep(out, file, key, show, "") {
+        Ok(kept) => kept,
+        Err(err) => return err.into_notes(),
+    };
+    let mut notes = Vec::new();
+    let printed = if out.is_json() && show {
+        let printed = out.json(doc(&kept));
+        printed.is_ok()
+    } else {
+        show
+    };
+    if let Some(err) = &kept.save_failed {
+        notes.push(err.to_string());
+    }
+    notes.push(match (&kept.saved_to, printed) {
+        (Some(path), _) => format!(
+            "the new {} of {} is saved in {path}",
+            key.kind.words(),
+            quote(key.name)
+        ),
+        (None, true) if out.is_json() => in_document_note(key),
+        (None, true) => format!(
+            "the new {} of {} is printed above: store it now, the Hub will not show it again",
+            key.kind.words(),
+            quote(key.name)
+        ),
+        (None, false) => lost_note(key, None),
+    });
+    notes
 }
 
 /// Saves `key` without printing anything (when stdout has failed):
@@ -82,10 +211,12 @@ pub fn save_only(file: Option<&KeysFile>, key: Minted<'_>) -> Option<String> {
         .map(|_| file.path().display().to_string())
 }
 
+/// Table mode: the key's lines. `saved`: no keys file (None), or where
+/// the save went (None inside when it failed).
 fn print(
     out: &Out,
     key: Minted<'_>,
-    saved: &Option<Result<(String, Option<String>), CliError>>,
+    saved: Option<Option<&str>>,
     show: bool,
     indent: &str,
 ) -> Result<(), CliError> {
@@ -97,18 +228,8 @@ fn print(
         out.line(format!("{indent}{label}: {}", key.plaintext))?;
     }
     match saved {
-        Some(Ok((path, replaced))) => {
-            if let Some(old) = replaced {
-                output::warn(format!(
-                    "{path}: replaced the {} saved under {} (…{})",
-                    key.kind.words(),
-                    quote(key.name),
-                    last8(old)
-                ));
-            }
-            out.line(format!("{indent}saved to {path}"))
-        }
-        Some(Err(_)) => Ok(()),
+        Some(Some(path)) => out.line(format!("{indent}saved to {path}")),
+        Some(None) => Ok(()),
         None => out.line(format!(
             "{indent}shown once: store it now (or pass --keys-out FILE)"
         )),
@@ -160,6 +281,30 @@ mod tests {
     fn last8_takes_the_tail() {
         assert_eq!(last8("pk_live_acme_0123456789"), "23456789");
         assert_eq!(last8("short"), "short");
+    }
+
+    #[test]
+    fn debug_never_shows_a_plaintext() {
+        let key = Minted {
+            kind: Kind::Api,
+            name: "ci",
+            id: "",
+            plaintext: "sk_live_acme_S3CRET",
+        };
+        let text = format!("{key:?}");
+        assert!(
+            !text.contains("S3CRET") && text.contains("\"ci\""),
+            "{text}"
+        );
+        let mut contents = crate::keys_file::Contents::default();
+        contents
+            .api_keys
+            .insert("ci".into(), "sk_live_acme_S3CRET".into());
+        let text = format!("{contents:?}");
+        assert!(
+            !text.contains("S3CRET") && text.contains("\"ci\""),
+            "{text}"
+        );
     }
 
     #[test]

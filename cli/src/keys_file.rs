@@ -65,10 +65,20 @@ pub struct KeysFile {
 }
 
 /// The file's sections.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Contents {
     pub widget_keys: Map<String, Value>,
     pub api_keys: Map<String, Value>,
+}
+
+/// Names only: the API keys' plaintexts are secrets.
+impl std::fmt::Debug for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contents")
+            .field("widget_keys", &self.widget_keys.keys().collect::<Vec<_>>())
+            .field("api_keys", &self.api_keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Contents {
@@ -130,8 +140,15 @@ impl KeysFile {
             Err(err) => return Err(refuse(format!("it cannot be read ({err})"))),
         }
         // Creating the lock file proves the directory can be written, which
-        // the atomic replace needs.
+        // the atomic replace needs. A symlink there is refused, not
+        // followed (it could point anywhere the user may write).
         let lock_path = lock_path(path);
+        if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(refuse(format!(
+                "its lock file {} is a symlink, which the CLI does not follow; remove it",
+                lock_path.display()
+            )));
+        }
         let lock = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -217,8 +234,10 @@ impl KeysFile {
         Ok(contents)
     }
 
-    /// Re-reads the file, sets `name`'s plaintext and rewrites it. Returns
-    /// the plaintext it replaced, if any.
+    /// Re-reads the file, sets `name`'s plaintext and rewrites it. Another
+    /// plaintext already under `name` (a key of the same name, made with
+    /// `--allow-duplicate-name`) is never dropped: it moves to `NAME …last8`,
+    /// as a rotation's previous key does. Returns the name it moved to.
     pub fn save(
         &self,
         kind: Kind,
@@ -226,11 +245,24 @@ impl KeysFile {
         plaintext: &str,
     ) -> Result<Option<String>, CliError> {
         self.edit(|contents| {
-            contents
-                .section_mut(kind)
+            let section = contents.section_mut(kind);
+            let old = section
                 .insert(name.to_string(), Value::String(plaintext.to_string()))
                 .and_then(|old| old.as_str().map(str::to_string))
-                .filter(|old| old != plaintext)
+                .filter(|old| old != plaintext)?;
+            let mut to = format!("{name} …{}", crate::keep::last8(&old));
+            // Taken by yet another plaintext: number it, never overwrite.
+            let mut n: u32 = 2;
+            while section
+                .get(&to)
+                .and_then(Value::as_str)
+                .is_some_and(|held| held != old)
+            {
+                to = format!("{name} …{} ({n})", crate::keep::last8(&old));
+                n = n.saturating_add(1);
+            }
+            section.insert(to.clone(), Value::String(old));
+            Some(to)
         })
     }
 

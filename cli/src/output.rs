@@ -117,6 +117,17 @@ impl CliError {
         }
     }
 
+    /// This failure as note lines: its own line, then its notes (for a
+    /// failure that happened while handling another).
+    pub fn into_notes(self) -> Vec<String> {
+        match self {
+            CliError::WithNotes(cause, notes) => {
+                std::iter::once(cause.to_string()).chain(notes).collect()
+            }
+            other => vec![other.to_string()],
+        }
+    }
+
     /// The process's exit code for this failure.
     pub fn exit_code(&self) -> u8 {
         match self {

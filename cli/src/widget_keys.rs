@@ -114,9 +114,12 @@ pub struct CreateArgs {
 pub struct UpdateArgs {
     /// The key's id (a UUID, as `list` shows it).
     pub id: String,
-    /// Rename the key.
+    /// Rename the key (refused when another key has that name).
     #[arg(long, value_name = "N")]
     pub name: Option<String>,
+    /// Rename it even if another key has that name (plans by name are then ambiguous).
+    #[arg(long, requires = "name")]
+    pub allow_duplicate_name: bool,
     /// Replace the allowlist with these entries (repeat for more).
     #[arg(
         long = "domain",
@@ -152,7 +155,7 @@ pub struct RotateArgs {
     /// Save the replacement's plaintext key into this JSON file (under the key's name), before anything else.
     #[arg(long, value_name = "FILE")]
     pub keys_out: Option<PathBuf>,
-    /// Revoke the previous key right after its replacement is saved (pages still using it stop working).
+    /// Revoke the previous key right after its replacement is saved (pages still using it stop working); with -o json it needs --keys-out.
     #[arg(long)]
     pub revoke_previous: bool,
     #[command(flatten)]
@@ -167,15 +170,24 @@ pub async fn run(command: Command) -> Result<Status, CliError> {
     let keys_file = match &command {
         Command::Create(args) => {
             check_name(&args.name).map_err(CliError::msg)?;
+            refuse_bad_entries(&args.domains)?;
             args.keys_out.as_deref().map(KeysFile::open).transpose()?
         }
-        Command::Update(UpdateArgs {
-            name: Some(name), ..
-        }) => {
-            check_name(name).map_err(CliError::msg)?;
+        Command::Update(args) => {
+            if let Some(name) = &args.name {
+                check_name(name).map_err(CliError::msg)?;
+            }
+            refuse_bad_entries(&args.domains)?;
             None
         }
-        Command::Rotate(args) => args.keys_out.as_deref().map(KeysFile::open).transpose()?,
+        Command::Rotate(args) => {
+            refuse_json_revoke_without_file(
+                args.out.output,
+                args.revoke_previous,
+                args.keys_out.is_some(),
+            )?;
+            args.keys_out.as_deref().map(KeysFile::open).transpose()?
+        }
         _ => None,
     };
     let client = hub::client(command.hub())?;
@@ -284,6 +296,35 @@ pub fn warn_about(allowlist: &[String]) {
     }
 }
 
+/// Refuses allowlist entries the SDK would refuse, before any request
+/// (the taken-name check lists the keys first).
+pub fn refuse_bad_entries(entries: &[String]) -> Result<(), CliError> {
+    let report = kataven::allowlist::lint(entries);
+    let errors: Vec<String> = report.errors().map(ToString::to_string).collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::msg(format!(
+        "invalid --domain: {}; nothing was sent",
+        errors.join("; ")
+    )))
+}
+
+/// `rotate --revoke-previous -o json` prints its document only at the end,
+/// after the revoke: the new key must be in a keys file before then.
+pub fn refuse_json_revoke_without_file(
+    format: Format,
+    revoke_previous: bool,
+    keys_out: bool,
+) -> Result<(), CliError> {
+    if format == Format::Json && revoke_previous && !keys_out {
+        return Err(CliError::msg(
+            "rotate --revoke-previous -o json prints the new key only once the previous one is revoked: pass --keys-out FILE so that it is saved first (or rotate, then revoke); nothing was sent",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses a name another key of the account already has: plans match by
 /// name, and two keys of one name make the next plan ambiguous.
 pub fn refuse_taken_name<'k>(
@@ -345,11 +386,15 @@ async fn create(
                 id: "",
                 plaintext: plaintext.as_str(),
             };
-            let kept = keep::keep(out, keys_file, minted, true, "").ok();
-            let saved = kept.as_ref().and_then(|k| k.saved_to.as_deref());
-            return Err(
-                CliError::hub(doing(), err).with_notes(vec![keep::lost_note(minted, saved)])
-            );
+            let notes = keep::recovered(out, keys_file, minted, true, |kept| {
+                json!({
+                    "widget_key": null,
+                    "public_key": minted.plaintext,
+                    "saved_to": kept.saved_to,
+                    "complete": false,
+                })
+            });
+            return Err(CliError::hub(doing(), err).with_notes(notes));
         }
     };
     warn_about(&created.widget_key.domain_allowlist);
@@ -364,9 +409,9 @@ async fn create(
         let kept = keep::keep(out, keys_file, minted, true, "")?;
         let mut doc = json!({"widget_key": to_value(&created), "saved_to": kept.saved_to});
         doc["public_key"] = json!(created.public_key);
-        return out.json(doc).map(|()| Status::Success).map_err(|err| {
-            err.with_notes(vec![keep::lost_note(minted, kept.saved_to.as_deref())])
-        });
+        let printed = out.json(doc);
+        kept.after_document(minted, printed)?;
+        return Ok(Status::Success);
     }
     out.line(format!("created {} (id {})", quote(&key.name), key.id))
         .map_err(|err| {
@@ -379,6 +424,19 @@ async fn create(
 
 async fn update(client: &Client, out: &Out, args: UpdateArgs) -> Result<Status, CliError> {
     let id = args.id.trim();
+    if let Some(name) = &args.name
+        && !args.allow_duplicate_name
+    {
+        let keys = list(client).await?;
+        refuse_taken_name(
+            keys.iter()
+                .filter(|k| k.id.as_str() != id)
+                .map(|k| (k.id.as_str(), k.name.as_str())),
+            name,
+            Kind::Widget,
+            "widget-keys",
+        )?;
+    }
     let mut request = client.widget_keys().update(id);
     if let Some(name) = &args.name {
         request = request.name(name);
@@ -476,21 +534,23 @@ async fn rotate(
                 return Err(CliError::hub(doing(), err));
             };
             // The replacement exists and the error held its plaintext.
-            let name = find(client, id)
-                .await
-                .map(|k| base_name(&k.name))
-                .unwrap_or_default();
+            let name = recovered_name(find(client, id).await.ok().map(|k| k.name), id);
             let minted = Minted {
                 kind: Kind::Widget,
                 name: &name,
                 id: "",
                 plaintext: plaintext.as_str(),
             };
-            let kept = keep::keep(out, keys_file, minted, true, "").ok();
-            let saved = kept.as_ref().and_then(|k| k.saved_to.as_deref());
-            return Err(
-                CliError::hub(doing(), err).with_notes(vec![keep::lost_note(minted, saved)])
-            );
+            let notes = keep::recovered(out, keys_file, minted, true, |kept| {
+                json!({
+                    "replacement": null,
+                    "public_key": minted.plaintext,
+                    "saved_to": kept.saved_to,
+                    "previous_revoked": false,
+                    "complete": false,
+                })
+            });
+            return Err(CliError::hub(doing(), err).with_notes(notes));
         }
     };
     let new = &rotated.replacement.widget_key;
@@ -509,8 +569,33 @@ async fn rotate(
             crate::output::warn(err);
         }
     }
+    let still_works = format!(
+        "the previous key {} (id {}) still works: revoke it with kataven widget-keys revoke {}",
+        quote(&previous.name),
+        previous.id,
+        previous.id
+    );
+    let document = |kept: &keep::Kept, revoked: bool| {
+        json!({
+            "previous": previous,
+            "previous_revoked": revoked,
+            "replacement": to_value(&rotated.replacement),
+            "public_key": rotated.replacement.public_key,
+            "saved_to": kept.saved_to,
+        })
+    };
     let kept = if out.is_json() {
-        keep::keep(out, keys_file, minted, true, "")?
+        let kept = keep::keep(out, keys_file, minted, true, "")?;
+        if kept.save_failed.is_some() {
+            // The new key is only in the document: the previous one is
+            // not revoked.
+            let printed = out.json(document(&kept, false));
+            return kept
+                .after_document(minted, printed)
+                .map(|()| Status::Success)
+                .map_err(|err| err.with_notes(vec![still_works.clone()]));
+        }
+        kept
     } else {
         out.line(format!(
             "rotated {}: replacement created (id {})",
@@ -521,25 +606,22 @@ async fn rotate(
             let saved = keep::save_only(keys_file, minted);
             err.with_notes(vec![keep::lost_note(minted, saved.as_deref())])
         })?;
-        keep::keep(out, keys_file, minted, true, "    ")?
+        keep::keep(out, keys_file, minted, true, "    ")
+            .map_err(|err| err.with_notes(vec![still_works.clone()]))?
     };
     let revoked = if args.revoke_previous {
-        client
+        let result = client
             .widget_keys()
             .revoke(previous.id.as_str())
             .await
-            .doing(|| format!("revoking the previous widget key {}", previous.id))
-            .map_err(|err| {
-                err.with_notes(vec![
-                    keep::lost_note(minted, kept.saved_to.as_deref()),
-                    format!(
-                        "the previous key {} (id {}) still works: revoke it with kataven widget-keys revoke {}",
-                        quote(&previous.name),
-                        previous.id,
-                        previous.id
-                    ),
-                ])
-            })?;
+            .doing(|| format!("revoking the previous widget key {}", previous.id));
+        if let Err(err) = result {
+            if out.is_json() {
+                // The document is printed all the same: it holds the new key.
+                let _ = out.json(document(&kept, false));
+            }
+            return Err(err.with_notes(vec![kept.note(minted), still_works]));
+        }
         if let Some(file) = keys_file
             && let Err(err) = file.forget(Kind::Widget, &previous.name, &previous.key_last8)
         {
@@ -550,14 +632,8 @@ async fn rotate(
         false
     };
     if out.is_json() {
-        out.json(json!({
-            "previous": previous,
-            "previous_revoked": revoked,
-            "replacement": to_value(&rotated.replacement),
-            "public_key": rotated.replacement.public_key,
-            "saved_to": kept.saved_to,
-        }))
-        .map_err(|err| err.with_notes(vec![keep::lost_note(minted, kept.saved_to.as_deref())]))?;
+        let printed = out.json(document(&kept, revoked));
+        kept.after_document(minted, printed)?;
     } else if revoked {
         out.line(format!(
             "revoked the previous key {} (id {})",
@@ -575,9 +651,37 @@ async fn rotate(
     Ok(Status::Success)
 }
 
+/// The name a recovered replacement is saved under: the previous key's
+/// (without the rotation's marker), or `rotated-from-ID` when the Hub no
+/// longer lists it.
+pub fn recovered_name(previous: Option<String>, id: &str) -> String {
+    previous
+        .map(|name| base_name(&name))
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| format!("rotated-from-{id}"))
+}
+
 /// A key's name without the rotation's ` (being replaced)` marker.
 pub fn base_name(name: &str) -> String {
     name.strip_suffix(" (being replaced)")
         .unwrap_or(name)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recovered_replacement_is_never_saved_under_an_empty_name() {
+        assert_eq!(
+            recovered_name(Some("site (being replaced)".into()), "ID"),
+            "site"
+        );
+        assert_eq!(recovered_name(None, "3f1c"), "rotated-from-3f1c");
+        assert_eq!(
+            recovered_name(Some(String::new()), "3f1c"),
+            "rotated-from-3f1c"
+        );
+    }
 }

@@ -233,6 +233,21 @@ fn api_keys_in_the_file_are_planned_and_applied_and_their_secrets_kept_in_the_fi
     assert_eq!(plan.code, 0, "{plan:#?}");
     insta::assert_snapshot!("plan", plan.stdout);
 
+    // With an sk_live_ key (not a session) it is refused before any write:
+    // no widget key is created first.
+    let run = hub.run(&[
+        "apply",
+        "-f",
+        &file,
+        "--auto-approve",
+        "--keys-out",
+        "keys.json",
+    ]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(run.stderr.contains("needs a person's session"), "{run:#?}");
+    assert!(hub.hub.requests().iter().all(|r| r.method == "GET"));
+    assert_eq!(hub.hub.widget_keys().list(), []);
+
     // Without a keys file, creating API keys is refused before any write.
     let run = hub.session(&["apply", "-f", &file, "--auto-approve"]);
     assert_eq!(run.code, 1, "{run:#?}");

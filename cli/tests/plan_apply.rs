@@ -141,7 +141,34 @@ fn plan_and_apply_in_json() {
     assert_eq!(doc["warnings"][0]["code"], "loopback");
     assert_eq!(plan.stderr, "", "JSON mode keeps warnings in the document");
 
-    let apply = hub.run(&["apply", "--auto-approve", "-f", &file, "--output", "json"]);
+    // Creates in JSON mode need a keys file: the document comes only at the
+    // end, and a run stopped midway would lose every key minted so far.
+    let refused = hub.run(&["apply", "--auto-approve", "-f", &file, "--output", "json"]);
+    assert_eq!(
+        (refused.code, refused.stdout.as_str()),
+        (1, ""),
+        "{refused:#?}"
+    );
+    let error: Value = serde_json::from_str(&refused.stderr).unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pass --keys-out FILE; nothing was changed"),
+        "{refused:#?}"
+    );
+    assert!(hub.methods().iter().all(|m| m == "GET"), "nothing written");
+
+    let apply = hub.run(&[
+        "apply",
+        "--auto-approve",
+        "-f",
+        &file,
+        "--output",
+        "json",
+        "--keys-out",
+        "keys.json",
+    ]);
     assert_eq!(apply.code, 0, "{apply:#?}");
     let doc = apply.json();
     assert_eq!(doc["complete"], true);
@@ -341,6 +368,32 @@ fn apply_asks_on_a_terminal_and_does_only_what_yes_allows() {
     assert_eq!(run.code, 0, "{run:#?}");
     insta::assert_snapshot!("prompt_yes", redact(&run.stdout));
     assert_eq!(hub.names(), [("site".to_string(), false)]);
+
+    // In JSON mode the plan is shown too (on stderr) before the question.
+    let file = hub.write(
+        "keys.toml",
+        "[[widget_key]]\nname = \"site\"\ndomain_allowlist = [\"acme.com\"]\ndisabled = true\n",
+    );
+    let run = hub.on_terminal(
+        &[
+            "apply",
+            "-f",
+            &file,
+            "--keys-out",
+            "keys.json",
+            "-o",
+            "json",
+        ],
+        "no",
+    );
+    assert_eq!(run.code, 1, "{run:#?}");
+    let plan_at = run.stdout.find("~ update \"site\"");
+    let asked_at = run.stdout.find("Only 'yes' is accepted");
+    assert!(
+        plan_at.is_some() && plan_at < asked_at,
+        "the plan, then the question: {run:#?}"
+    );
+    assert!(!hub.names()[0].1, "not changed");
 }
 
 #[test]
@@ -382,7 +435,7 @@ fn a_saved_plan_is_applied_exactly_or_not_at_all() {
     let saved = hub.read_json("keys.plan");
     assert_eq!(
         (saved["kind"].as_str(), saved["format_version"].as_u64()),
-        (Some("kataven-plan"), Some(1))
+        (Some("kataven-plan"), Some(2))
     );
 
     // The file changes after the review: the saved plan still holds what was reviewed.
@@ -421,7 +474,11 @@ fn a_saved_plan_is_applied_exactly_or_not_at_all() {
     );
     assert_eq!(run.code, 1, "{run:#?}");
     assert!(run.stderr.contains("was made against"), "{run:#?}");
-    assert_eq!(other.methods(), ["GET"]);
+    assert_eq!(
+        other.methods(),
+        Vec::<String>::new(),
+        "refused before any request"
+    );
 
     // Not a plan at all.
     let junk = hub.write("junk.plan", "{}");
@@ -461,9 +518,17 @@ fn prune_of_a_file_naming_no_keys_needs_prune_all() {
     assert_eq!(hub.names(), []);
 
     // --prune prunes only the kinds the file names: API keys are left alone here.
-    hub.session(&["api-keys", "create", "ci", "--show-secret"]);
+    let created = hub.session(&["api-keys", "create", "ci", "--show-secret"]);
+    assert_eq!(created.code, 0, "{created:#?}");
+    assert_eq!(
+        hub.hub.api_keys().list().len(),
+        1,
+        "an API key to leave alone"
+    );
     let file = hub.write("keys.toml", ONE_KEY);
     let run = hub.run(&["plan", "-f", &file, "--prune"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("+ create \"site\""), "{run:#?}");
     assert!(!run.stdout.contains("API key"), "{run:#?}");
 }
 
@@ -626,4 +691,149 @@ fn a_create_of_unknown_outcome_is_said_and_later_plans_warn_about_it() {
         1,
         "{plan:#?}"
     );
+}
+
+#[test]
+fn a_saved_plan_survives_a_pruned_key_being_used_again() {
+    let hub = Hub::start();
+    let old = hub.hub.widget_keys().seed(
+        kataven::mock::WidgetKeyFixture::new("old")
+            .domain_allowlist(["old.acme.com"])
+            .used(),
+    );
+    let file = hub.write(
+        "keys.toml",
+        "[[widget_key]]\nname = \"site\"\ndomain_allowlist = [\"acme.com\"]\n",
+    );
+    let plan = hub.run(&["plan", "-f", &file, "--prune", "--out", "keys.plan"]);
+    assert_eq!(plan.code, 0, "{plan:#?}");
+    assert!(
+        plan.stdout.contains("- delete \"old\" (soft: last used"),
+        "{plan:#?}"
+    );
+    // A page loads the widget with it between the review and the apply.
+    std::thread::sleep(Duration::from_millis(5));
+    assert!(hub.hub.widget_keys().mark_used(old.widget_key.id.as_str()));
+    let run = hub.run(&["apply", "keys.plan", "--keys-out", "keys.json"]);
+    assert_eq!(run.code, 0, "last-use times are not compared: {run:#?}");
+    assert!(run.stdout.contains("- disabled \"old\""), "{run:#?}");
+}
+
+#[test]
+fn a_saved_plan_is_refused_for_another_account_before_any_request() {
+    let hub = Hub::start();
+    let file = hub.write(
+        "keys.toml",
+        "[[widget_key]]\nname = \"site\"\ndomain_allowlist = [\"acme.com\"]\n",
+    );
+    let plan = hub.run(&["plan", "-f", &file, "--out", "keys.plan"]);
+    assert_eq!(plan.code, 0, "{plan:#?}");
+    assert_eq!(
+        hub.read_json("keys.plan")["account"],
+        json!({"name": "acme", "whole": false}),
+        "the account as the key shows it, never its secret part"
+    );
+    assert!(
+        !std::fs::read_to_string(hub.path("keys.plan"))
+            .unwrap()
+            .contains("clitests")
+    );
+
+    // The same address, another account's key: refused, nothing sent.
+    hub.hub.clear_requests();
+    let run = finish(
+        hub.command(&["apply", "keys.plan", "--keys-out", "keys.json"])
+            .env("KATAVEN_API_KEY", "sk_live_globex_0123456789abcdef"),
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(run.stderr.contains("was made against"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("account globex… as the API key shows it"),
+        "{run:#?}"
+    );
+    assert_eq!(hub.methods(), Vec::<String>::new());
+
+    // A person's session of that same account applies it.
+    let run = hub.session(&["apply", "keys.plan", "--keys-out", "keys.json"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+}
+
+#[test]
+fn two_applies_of_one_desired_file_cannot_overlap() {
+    let hub = Hub::start();
+    let file = hub.write("keys.toml", ONE_KEY);
+    // Another apply of this file holds its lock.
+    let held = std::fs::File::open(&file).unwrap();
+    held.try_lock().unwrap();
+    let run = hub.run(&["apply", "-f", &file, "--auto-approve"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(run.stderr.contains("another kataven apply of"), "{run:#?}");
+    assert_eq!(hub.hub.requests(), [], "refused before any request");
+    drop(held);
+    let run = hub.run(&["apply", "-f", &file, "--auto-approve"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+}
+
+#[test]
+fn a_symlinked_lock_file_is_refused() {
+    let hub = Hub::start();
+    let file = hub.write("keys.toml", ONE_KEY);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(hub.path("elsewhere"), hub.path("keys.json.lock")).unwrap();
+        let run = hub.run(&[
+            "apply",
+            "-f",
+            &file,
+            "--auto-approve",
+            "--keys-out",
+            "keys.json",
+        ]);
+        assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+        assert!(run.stderr.contains("is a symlink"), "{run:#?}");
+        assert!(!hub.path("elsewhere").exists(), "not followed");
+        assert_eq!(hub.hub.requests(), []);
+    }
+}
+
+#[test]
+fn what_another_tool_writes_into_the_keys_file_meanwhile_is_kept() {
+    let hub = Hub::start();
+    let file = hub.write("keys.toml", ONE_KEY);
+    hub.write("keys.json", "{}");
+    // The create is answered late; meanwhile another tool edits the file.
+    hub.hub.inject_on(
+        "POST",
+        "/api/v1/widget-keys",
+        Fault::delay(Duration::from_millis(1500)),
+        1,
+    );
+    let child = hub
+        .command(&[
+            "apply",
+            "-f",
+            &file,
+            "--auto-approve",
+            "--keys-out",
+            "keys.json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !hub.hub.requests().iter().any(|r| r.method == "POST") {
+        assert!(std::time::Instant::now() < deadline, "no create was sent");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    hub.write(
+        "keys.json",
+        r#"{"widget_keys": {"theirs": "pk_live_acme_0123456789"}, "api_keys": {}}"#,
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let kept = hub.read_json("keys.json")["widget_keys"].clone();
+    assert_eq!(kept["theirs"], "pk_live_acme_0123456789", "{kept}");
+    assert_eq!(kept["site"], hub.hub.widget_keys().issued()[0].as_str());
 }

@@ -240,6 +240,9 @@ fn rotate_keeps_the_replacement_first_and_revokes_only_when_asked() {
     assert_eq!(keys[1].agent_id.as_deref(), Some("agent_1"));
 
     let new_id = keys[1].id.to_string();
+    // In JSON the document comes after the revoke: the new key must be
+    // saved before, so a keys file is required (refused before any request).
+    hub.hub.clear_requests();
     let run = hub.run(&[
         "widget-keys",
         "rotate",
@@ -247,6 +250,19 @@ fn rotate_keeps_the_replacement_first_and_revokes_only_when_asked() {
         "--revoke-previous",
         "-o",
         "json",
+    ]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(run.stderr.contains("pass --keys-out FILE"), "{run:#?}");
+    assert_eq!(hub.hub.requests(), []);
+    let run = hub.run(&[
+        "widget-keys",
+        "rotate",
+        &new_id,
+        "--revoke-previous",
+        "-o",
+        "json",
+        "--keys-out",
+        "keys.json",
     ]);
     assert_eq!(run.code, 0, "{run:#?}");
     let doc = run.json();
@@ -271,5 +287,154 @@ fn rotate_keeps_the_replacement_first_and_revokes_only_when_asked() {
             "error: rotating widget key {new_id} failed: the key is revoked"
         )),
         "{run:#?}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_before_any_request() {
+    let hub = Hub::start();
+    let id = hub.create("site", &["acme.com"]);
+    hub.hub.clear_requests();
+    let run = hub.run(&["widget-keys", "create", "wild", "--domain", "*.com"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(
+        run.stderr.starts_with("error: invalid --domain: "),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("nothing was sent"), "{run:#?}");
+    let run = hub.run(&["widget-keys", "update", &id, "--domain", "*.com"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let run = hub.session(&[
+        "api-keys",
+        "create",
+        "ci",
+        "--expires-in-days",
+        "0",
+        "--show-secret",
+    ]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(
+        run.stderr
+            .starts_with("error: invalid --expires-in-days: 0 is not from 1 to 3650 days"),
+        "{run:#?}"
+    );
+    assert_eq!(hub.hub.requests(), [], "refused before any request");
+}
+
+#[test]
+fn update_refuses_a_name_another_key_has() {
+    let hub = Hub::start();
+    hub.create("prod", &["acme.com"]);
+    let id = hub.create("staging", &["staging.acme.com"]);
+    hub.hub.clear_requests();
+    let run = hub.run(&["widget-keys", "update", &id, "--name", "prod"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("a widget key named \"prod\" already exists"),
+        "{run:#?}"
+    );
+    assert_eq!(hub.methods(), ["GET"], "only the list");
+    // Its own name is not "taken"; --allow-duplicate-name renames anyway.
+    let run = hub.run(&["widget-keys", "update", &id, "--name", "staging"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let run = hub.run(&[
+        "widget-keys",
+        "update",
+        &id,
+        "--name",
+        "prod",
+        "--allow-duplicate-name",
+    ]);
+    assert_eq!(run.code, 0, "{run:#?}");
+
+    let run = hub.session(&["api-keys", "create", "ci", "--show-secret"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let run = hub.session(&["api-keys", "create", "ci-2", "--show-secret", "-o", "json"]);
+    let api_id = run.json()["api_key"]["id"].as_str().unwrap().to_string();
+    let run = hub.session(&["api-keys", "update", &api_id, "--name", "ci"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("an API key named \"ci\" already exists"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_public_key_a_broken_create_answer_still_held_is_kept_and_shown() {
+    let hub = Hub::start();
+    let key = "pk_live_acme_RecoveredFromABrokenBody42";
+    let broken = format!(
+        r#"{{"key_last8":"{}","public_key":"{key}","name":"site","id":"#,
+        &key[key.len() - 8..]
+    );
+    for (args, saved) in [
+        (vec!["--keys-out", "keys.json"], true),
+        (vec!["-o", "json"], false),
+    ] {
+        hub.hub.inject_on(
+            "POST",
+            "/api/v1/widget-keys",
+            Fault::respond(201, "application/json", broken.clone()),
+            1,
+        );
+        let mut all = vec![
+            "widget-keys",
+            "create",
+            "site",
+            "--domain",
+            "acme.com",
+            "--allow-duplicate-name",
+        ];
+        all.extend(args);
+        let run = hub.run(&all);
+        assert_eq!(run.code, 1, "{run:#?}");
+        if saved {
+            assert!(
+                run.stdout.contains(&format!("public key: {key}")),
+                "{run:#?}"
+            );
+            assert_eq!(hub.read_json("keys.json")["widget_keys"]["site"], key);
+            assert!(
+                run.stderr
+                    .contains("note: the new widget key of \"site\" is saved in keys.json"),
+                "{run:#?}"
+            );
+        } else {
+            assert_eq!(run.json()["public_key"], key, "{run:#?}");
+            assert_eq!(run.json()["complete"], false);
+        }
+    }
+}
+
+#[test]
+fn a_key_whose_first_line_cannot_be_printed_is_still_saved() {
+    let hub = Hub::start();
+    let mut child = hub
+        .command(&[
+            "widget-keys",
+            "create",
+            "site",
+            "--domain",
+            "acme.com",
+            "--keys-out",
+            "keys.json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("note: the new widget key of \"site\" is saved in keys.json"),
+        "{stderr}"
+    );
+    assert_eq!(
+        hub.read_json("keys.json")["widget_keys"]["site"],
+        hub.hub.widget_keys().issued()[0].as_str()
     );
 }

@@ -23,6 +23,8 @@ struct Log {
     updated: usize,
     /// Keys a delete was sent for: (kind, id, name, kept disabled).
     deleted: Vec<(Kind, String, String, bool)>,
+    /// Whether a step's outcome is unknown (it may have been applied).
+    unknown: bool,
 }
 
 /// Runs `plan` (already shown and approved) and prints what was done.
@@ -72,7 +74,9 @@ fn with_notes(err: CliError, log: &Log) -> CliError {
     if matches!(err, CliError::StdoutClosed) {
         notes.push("stdout was closed, so apply stopped before its next step".to_string());
     }
-    if log.done.is_empty() {
+    if log.done.is_empty() && log.unknown {
+        notes.push("nothing was applied for certain".to_string());
+    } else if log.done.is_empty() {
         notes.push("nothing was applied".to_string());
     } else {
         notes.push(format!(
@@ -120,11 +124,37 @@ fn failed_create(
             id: "",
             plaintext: &plaintext,
         };
+        // In the document before the save: a widget key is then on stdout
+        // (JSON) even if the save fails. A secret never is.
+        let mut step = json!({
+            "action": "create",
+            "kind": kind_json(kind),
+            "name": name,
+            "outcome": "created",
+            "complete": false,
+        });
+        if kind == Kind::Widget {
+            step["public_key"] = json!(plaintext);
+        }
         let kept = keep::keep(out, keys_file, minted, kind == Kind::Widget, "    ");
-        let saved = kept.as_ref().ok().and_then(|k| k.saved_to.clone());
+        let saved = match kept {
+            Ok(kept) => {
+                if let Some(err) = kept.save_failed {
+                    log.minted.extend(err.into_notes());
+                }
+                kept.saved_to
+            }
+            Err(err) => {
+                log.minted.extend(err.into_notes());
+                None
+            }
+        };
+        step["saved_to"] = json!(saved);
+        log.steps.push(step);
         log.minted.push(keep::lost_note(minted, saved.as_deref()));
         log.done.push(format!("created {}", quote(name)));
     } else if err.is_possibly_applied() {
+        log.unknown = true;
         log.minted.push(maybe_created_note(kind, name));
         log.steps.push(json!({
             "action": "create",
@@ -184,16 +214,26 @@ async fn run_steps(
                             log.minted.push(keep::lost_note(minted, saved.as_deref()));
                         })?;
                 }
-                let kept = keep::keep(out, keys_file, minted, true, "    ")?;
-                log.minted
-                    .push(keep::lost_note(minted, kept.saved_to.as_deref()));
+                // The step (holding the public key) is in the JSON document
+                // before the save, so a failed save still leaves it on stdout.
                 log.steps.push(json!({
                     "action": "create",
                     "kind": "widget_key",
                     "name": name,
                     "widget_key": created,
-                    "saved_to": kept.saved_to,
+                    "saved_to": null,
                 }));
+                let kept = keep::keep(out, keys_file, minted, true, "    ")?;
+                if let Some(step) = log.steps.last_mut() {
+                    step["saved_to"] = json!(kept.saved_to);
+                }
+                if let Some(err) = kept.save_failed {
+                    // JSON mode: the key is in the document, and here.
+                    log.minted.push(keep::lost_note(minted, None));
+                    return Err(err);
+                }
+                log.minted
+                    .push(keep::lost_note(minted, kept.saved_to.as_deref()));
                 if desired.disabled {
                     keys.update(&id)
                         .disabled(true)
@@ -235,8 +275,6 @@ async fn run_steps(
                 }
                 // Secrets go to the keys file only (apply checked there is one).
                 let kept = keep::keep(out, keys_file, minted, false, "    ")?;
-                log.minted
-                    .push(keep::lost_note(minted, kept.saved_to.as_deref()));
                 log.steps.push(json!({
                     "action": "create",
                     "kind": "api_key",
@@ -244,6 +282,12 @@ async fn run_steps(
                     "api_key": created.api_key,
                     "saved_to": kept.saved_to,
                 }));
+                if let Some(err) = kept.save_failed {
+                    log.minted.push(keep::lost_note(minted, None));
+                    return Err(err);
+                }
+                log.minted
+                    .push(keep::lost_note(minted, kept.saved_to.as_deref()));
                 if desired.disabled {
                     api_keys
                         .update(&id)

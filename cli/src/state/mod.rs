@@ -69,7 +69,7 @@ pub struct ApplyArgs {
     /// Apply without asking (for CI); without it apply asks on a terminal and refuses without one.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Save each new plaintext key into this JSON file (mode 0600, locked for the run), before the next step runs.
+    /// Save each new plaintext key into this JSON file (mode 0600, locked for the run), before the next step runs. Needed to create API keys, and to create any key with -o json.
     #[arg(long, value_name = "FILE")]
     pub keys_out: Option<PathBuf>,
     #[command(flatten)]
@@ -131,6 +131,13 @@ pub async fn plan_command(args: PlanArgs) -> Result<Status, CliError> {
     // The file is read once, and checked before the credentials.
     let desired = desired::load(&args.file)?;
     let prune = Prune::of(&desired, args.prune.prune, args.prune.prune_all)?;
+    if let Some(path) = &args.plan_out {
+        let mut others = vec![("-f", args.file.as_path())];
+        if let Some(keys) = &args.keys_out {
+            others.push(("--keys-out", keys.as_path()));
+        }
+        plan_file::check_target(path, &others)?;
+    }
     let keys_file = args.keys_out.as_deref().map(KeysFile::open).transpose()?;
     let client = hub::client(&args.hub)?;
     let (widget, api) = hub_state(&client, &desired, prune).await?;
@@ -182,14 +189,28 @@ pub async fn apply_command(args: ApplyArgs) -> Result<Status, CliError> {
     )?;
     let keys_file = args.keys_out.as_deref().map(KeysFile::open).transpose()?;
     let client = hub::client(&args.hub)?;
+    if let Some(saved) = &saved {
+        saved.check_hub(&client)?;
+    }
     let (widget, api) = hub_state(&client, &desired, prune).await?;
     let plan = make_plan(&desired, &widget, &api, prune, keys_file.as_ref())?;
     if let Some(saved) = &saved {
-        saved.check_current(&client, &plan)?;
+        saved.check_current(&plan)?;
+    }
+    // Refused before any write: what the run could not finish or keep.
+    if plan.writes_api_keys() && !hub::uses_session() {
+        return Err(CliError::msg(
+            "the plan changes API keys, which needs a person's session: set KATAVEN_TOKEN to your JWT and KATAVEN_ACCOUNT_ID to its account; nothing was changed",
+        ));
     }
     if plan.creates_api_keys() && keys_file.is_none() {
         return Err(CliError::msg(
             "the plan creates API keys, whose secrets go only to a keys file: pass --keys-out FILE; nothing was changed",
+        ));
+    }
+    if out.is_json() && plan.creates_widget_keys() && keys_file.is_none() {
+        return Err(CliError::msg(
+            "the plan creates widget keys, and with -o json their keys would be printed only when apply ends (a run stopped midway would lose them): pass --keys-out FILE; nothing was changed",
         ));
     }
     show_plan(&out, &plan)?;
@@ -200,6 +221,14 @@ pub async fn apply_command(args: ApplyArgs) -> Result<Status, CliError> {
         return Ok(Status::Success);
     }
     if saved.is_none() && !args.auto_approve {
+        if out.is_json() && std::io::stdin().is_terminal() {
+            // The question needs the plan in words, and stdout keeps only
+            // the JSON document: the plan goes to stderr.
+            for warning in plan.warnings() {
+                output::warn(warning);
+            }
+            eprint!("{}", plan.render());
+        }
         confirm(&client)?;
     }
     if !out.is_json() {

@@ -105,6 +105,11 @@ pub struct Plan {
 /// not *when* it was last used, which changes with every request. A saved
 /// plan is applied only while this is unchanged.
 pub fn fingerprint(widget_keys: &[WidgetKey], api_keys: &[ApiKey]) -> Value {
+    // Sorted by id: the Hub's list order is not in its contract.
+    let mut widget_keys: Vec<&WidgetKey> = widget_keys.iter().collect();
+    widget_keys.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    let mut api_keys: Vec<&ApiKey> = api_keys.iter().collect();
+    api_keys.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
     let widget: Vec<Value> = widget_keys
         .iter()
         .map(|k| {
@@ -336,6 +341,23 @@ impl Plan {
         self.changes
             .iter()
             .any(|change| matches!(change, Change::CreateApi { .. }))
+    }
+
+    /// Whether the plan creates widget keys (whose plaintexts are shown once).
+    pub fn creates_widget_keys(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|change| matches!(change, Change::Create { .. }))
+    }
+
+    /// Whether the plan changes API keys (which only a person's session may).
+    pub fn writes_api_keys(&self) -> bool {
+        self.changes.iter().any(|change| {
+            matches!(
+                change,
+                Change::CreateApi { .. } | Change::UpdateApi { .. } | Change::DeleteApi { .. }
+            )
+        })
     }
 
     /// The plan for people, Terraform-style, ending in the summary line.
@@ -622,6 +644,16 @@ mod tests {
         assert!(err.to_string().contains("ambiguous"), "{err}");
         // A name the file does not use may be shared.
         assert!(plan(vec![], &hub, false).is_ok());
+    }
+
+    #[test]
+    fn the_fingerprint_does_not_depend_on_the_hubs_order() {
+        let a = hub_key("a", &["acme.com"], false, false);
+        let bb = hub_key("bb", &[], true, true);
+        assert_eq!(
+            fingerprint(&[a.clone(), bb.clone()], &[]),
+            fingerprint(&[bb, a], &[])
+        );
     }
 
     #[test]

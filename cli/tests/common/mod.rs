@@ -42,8 +42,35 @@ pub fn kataven_bin() -> Command {
     command
         .env_remove("KATAVEN_API_KEY")
         .env_remove("KATAVEN_BASE_URL")
-        .env_remove("KATAVEN_ACCOUNT_ID");
+        .env_remove("KATAVEN_ACCOUNT_ID")
+        // A developer's exported session would win over the mock's key.
+        .env_remove("KATAVEN_TOKEN");
     command
+}
+
+/// Runs `command` with a directory where its keys file `keys_name` would
+/// get its temporary file (`.NAME.PID.tmp`, made under the process's own
+/// id: `exec` keeps the shell's), so that every save fails after the file
+/// was opened and checked. Works as root too.
+pub fn with_broken_save(command: &Command, keys_name: &str) -> Run {
+    let mut wrapped = Command::new("sh");
+    wrapped
+        .arg("-c")
+        .arg("mkdir \".$1.$$.tmp\" && shift && exec \"$@\"")
+        .arg("sh")
+        .arg(keys_name)
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(name, value),
+            None => wrapped.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    finish(&mut wrapped)
 }
 
 pub fn finish(command: &mut Command) -> Run {
