@@ -3,8 +3,10 @@
 //! error body up to [`MAX_ERROR_BODY`](super::settings::MAX_ERROR_BODY)
 //! (the rest of an error message is dropped, not an error).
 
+use std::future::Future;
+use std::time::Instant;
+
 use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt;
 
 /// What reading a body came to.
 #[derive(Debug)]
@@ -49,14 +51,28 @@ fn make_room(buffer: &mut BytesMut, needed: usize, claimed: Option<usize>, limit
     *buffer = grown;
 }
 
-/// Reads `body` to its end or to `limit` bytes. With `cut_is_fine` (an error
-/// body), reaching the limit is not a problem: the rest is dropped.
+/// `future`'s output, or `None` if `deadline` passes first (no deadline:
+/// no bound). tokio's timer polls the future first, so a future that is
+/// ready costs no timer registration.
+pub(crate) async fn bounded<F: Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline.into(), future).await.ok(),
+        None => Some(future.await),
+    }
+}
+
+/// Reads the body of `response` to its end or to `limit` bytes, by
+/// `deadline` if one is given. With `cut_is_fine` (an error body), reaching
+/// the limit is not a problem: the rest is dropped. The body is read from
+/// the `reqwest::Response` itself (`chunk`), so that the response need not
+/// be taken apart and rebuilt.
 pub(crate) async fn read(
-    mut body: reqwest::Body,
-    content_length: Option<u64>,
+    response: &mut reqwest::Response,
     limit: usize,
     cut_is_fine: bool,
+    deadline: Option<Instant>,
 ) -> ReadBody {
+    let content_length = response.content_length();
     // A body that arrives in one frame (most small ones) is kept as it came,
     // without a copy; more frames are gathered into `buffer`, which grows
     // with what arrives.
@@ -64,12 +80,10 @@ pub(crate) async fn read(
     let mut buffer = BytesMut::new();
     let mut len = 0usize;
     let problem = loop {
-        match body.frame().await {
-            None => break None,
-            Some(Ok(frame)) => {
-                let Ok(data) = frame.into_data() else {
-                    continue; // trailers
-                };
+        match bounded(deadline, response.chunk()).await {
+            None => break Some(BodyProblem::TimedOut),
+            Some(Ok(None)) => break None,
+            Some(Ok(Some(data))) => {
                 let room = limit.saturating_sub(len);
                 let too_large = data.len() > room;
                 let take = data.len().min(room);
