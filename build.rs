@@ -22,6 +22,13 @@
 //!    operation, an optional nullable field becomes `Option<Option<T>>`
 //!    (absent / null / value) and an optional array becomes `Option<Vec<T>>`
 //!    (absent / the list, empty included).
+//! 3. **Request URLs joined, not formatted.** Every generated method builds
+//!    its URL with `format!("{}/api/v1/...", self.baseurl, ...)`. Where each
+//!    argument is a `String` (the base URL, `encode_path(..)`), the URL is
+//!    `[a, "/api/v1/...", b].concat()` instead: the same text, one
+//!    allocation of the exact size, without the formatting machinery
+//!    (~900 instructions per call, benches/sdk_vs_raw.rs `--count`). An
+//!    argument of any other form is left to `format!`.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs, panic, process};
@@ -123,6 +130,7 @@ fn generate(spec_path: &Path) -> Result<String, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|err| format!("generated code does not parse: {err}"))?;
     seal_constructors(&mut file)?;
+    join_urls(&mut file);
     for body in patch_bodies(&json)? {
         merge_patch_fields(&mut file, &body)?;
     }
@@ -163,6 +171,94 @@ fn seal_constructors(file: &mut syn::File) -> Result<(), String> {
                 .to_string(),
         )
     }
+}
+
+/// Rewrites `let url = format!("{}/lit/{}", a, b);` in the client's methods
+/// to `let url = [String::as_str(&a), "/lit/", String::as_str(&b)].concat();`
+/// (see the file docs). `String::as_str` keeps it honest: an argument that
+/// is not a `String` fails to compile rather than change the text.
+fn join_urls(file: &mut syn::File) {
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        if block.trait_.is_some() || !is_path_named(&block.self_ty, "Client") {
+            continue;
+        }
+        for item in &mut block.items {
+            let syn::ImplItem::Fn(method) = item else {
+                continue;
+            };
+            for stmt in &mut method.block.stmts {
+                let syn::Stmt::Local(local) = stmt else {
+                    continue;
+                };
+                let is_url = matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url");
+                let Some(init) = local.init.as_mut().filter(|_| is_url) else {
+                    continue;
+                };
+                if let Some(joined) = joined_url(&init.expr) {
+                    *init.expr = joined;
+                }
+            }
+        }
+    }
+}
+
+/// The `concat` form of a `format!` whose placeholders are all plain `{}`
+/// and whose arguments are `self.baseurl` or `encode_path(..)` calls.
+fn joined_url(expr: &syn::Expr) -> Option<syn::Expr> {
+    use syn::punctuated::Punctuated;
+    let syn::Expr::Macro(mac) = expr else {
+        return None;
+    };
+    if !mac.mac.path.is_ident("format") {
+        return None;
+    }
+    let parts = mac
+        .mac
+        .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut parts = parts.into_iter();
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(template),
+        ..
+    }) = parts.next()?
+    else {
+        return None;
+    };
+    let template = template.value();
+    if template.replace("{}", "").contains(['{', '}']) {
+        return None; // escaped braces or format specs: not a plain join
+    }
+    let args: Vec<syn::Expr> = parts.collect();
+    let literals: Vec<&str> = template.split("{}").collect();
+    if literals.len() != args.len() + 1 {
+        return None;
+    }
+    let plain = |arg: &syn::Expr| match arg {
+        syn::Expr::Field(field) => {
+            matches!(&*field.base, syn::Expr::Path(p) if p.path.is_ident("self"))
+                && matches!(&field.member, syn::Member::Named(name) if name == "baseurl")
+        }
+        syn::Expr::Call(call) => {
+            matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("encode_path"))
+        }
+        _ => false,
+    };
+    if !args.iter().all(plain) {
+        return None;
+    }
+    let mut pieces: Vec<syn::Expr> = Vec::new();
+    for (literal, arg) in literals.iter().zip(args.iter().map(Some).chain([None])) {
+        if !literal.is_empty() {
+            pieces.push(syn::parse_quote!(#literal));
+        }
+        if let Some(arg) = arg {
+            pieces.push(syn::parse_quote!(::std::string::String::as_str(&#arg)));
+        }
+    }
+    Some(syn::parse_quote!([#(#pieces),*].concat()))
 }
 
 /// A PATCH operation's request body: the generated method and, per

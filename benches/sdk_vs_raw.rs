@@ -251,8 +251,9 @@ fn sdk_client(base: &str) -> kataven::Client {
 
 /// The hand-written client, set up like the SDK's (src/client.rs): the same
 /// reqwest 0.13 build (no default features, so HTTP/1 only), the same
-/// rustls/ring config, the same default headers and connect timeout, and a
-/// 30 s request timeout (the SDK's per-attempt default).
+/// rustls/ring config, no redirects, no proxy for a loopback server, the same
+/// default headers and connect timeout, and a 30 s request timeout (the
+/// SDK's per-attempt default).
 fn raw_client() -> reqwest::Client {
     use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
     use rustls_platform_verifier::BuilderVerifierExt;
@@ -274,6 +275,10 @@ fn raw_client() -> reqwest::Client {
         // As the SDK's own client (Client::http_client_builder): an API
         // answer is never a redirect.
         .redirect(reqwest::redirect::Policy::none())
+        // As the SDK's for a loopback base URL: no proxy from the
+        // environment (the SDK's rule, src/client.rs; it also skips reqwest's
+        // proxy matching on every request).
+        .no_proxy()
         .default_headers(headers)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::http::{Answer, BodyProblem, Bound, Failure, Reply, Step, Transport};
 use crate::raw;
 use crate::shown_once::{self, OnceField};
-use crate::wire::{Each, FromGenerated};
+use crate::wire::{FromGenerated, decode_each};
 
 /// What a generated method returns.
 pub(crate) type Generated<T> =
@@ -130,7 +130,7 @@ impl<'c> Call<'c> {
 
     /// Like [`one`](Self::one), for a generated method that returns a list:
     /// each element is decoded through the generated type and converted as
-    /// it is read ([`Each`]).
+    /// it is read ([`decode_each`]).
     pub(crate) async fn list<'s, T, V, G, F>(&'s self, generated: G) -> Result<Vec<V>>
     where
         G: Fn(&'s raw::Client) -> F,
@@ -139,9 +139,7 @@ impl<'c> Call<'c> {
         V: FromGenerated<T>,
     {
         let reply = self.attempts(generated).await?;
-        self.decoded(reply, |body| {
-            serde_json::from_slice::<Each<V, T>>(body).map(Each::into_inner)
-        })
+        self.decoded(reply, decode_each::<V, T>)
     }
 
     /// Judges a call's reply whose success body is to be decoded by `decode`.

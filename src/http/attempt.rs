@@ -6,9 +6,10 @@
 //! call runner for a call of the facade (it runs the generated method again;
 //! see `hooks.rs` for why).
 
+use std::pin::pin;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request, Response};
 
 use super::body::{self, BodyProblem, ReadBody};
@@ -58,10 +59,12 @@ pub(crate) async fn send_once(
         *request.timeout_mut() = Some(plan.timeout.max(Duration::from_millis(1)));
         None
     };
+    // One timer for the head and every body frame.
+    let mut timer = pin!(deadline.map(|deadline| tokio::time::sleep_until(deadline.into())));
     // Only the caller's client can follow a redirect; the copy of the URL is
     // made for it alone.
     let sent = callers_client.then(|| request.url().clone());
-    let response = match body::bounded(deadline, http.execute(request)).await {
+    let response = match body::within(timer.as_mut().as_pin_mut(), http.execute(request)).await {
         None => return Attempt::TimedOut,
         Some(Err(err)) => return Attempt::Failed(err),
         Some(Ok(response)) => response,
@@ -76,7 +79,7 @@ pub(crate) async fn send_once(
     } else {
         MAX_ERROR_BODY
     };
-    let body = body::read(&mut response, limit, !success, deadline).await;
+    let body = body::read(&mut response, limit, !success, timer.as_mut().as_pin_mut()).await;
     Attempt::Answered { response, body }
 }
 
@@ -99,11 +102,18 @@ impl Attempt {
         match self {
             Attempt::Answered { response, body } => {
                 let headers = response.headers();
+                let status = response.status();
                 let answer = Answer {
-                    status: response.status().as_u16(),
+                    status: status.as_u16(),
                     body: body.bytes,
                     problem: body.problem,
-                    retry_after: retry_after(headers),
+                    // A hint for the retry rules and the error; a success
+                    // has no use for it.
+                    retry_after: if status.is_success() {
+                        None
+                    } else {
+                        retry_after(headers)
+                    },
                     request_id: request_id(headers),
                 };
                 (Outcome::Answered(answer), Some(response))
@@ -141,11 +151,14 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry::parse_retry_after(value, SystemTime::now())
 }
 
-/// The Hub's request id: `x-request-id`, else `request-id`.
+/// The Hub's request id: `x-request-id`, else `request-id`. The names are
+/// made once: looking a header up by `&str` parses the name every time.
 fn request_id(headers: &HeaderMap) -> Option<HeaderValue> {
+    static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+    static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
     headers
-        .get("x-request-id")
-        .or_else(|| headers.get("request-id"))
+        .get(&X_REQUEST_ID)
+        .or_else(|| headers.get(&REQUEST_ID))
         .cloned()
 }
 
@@ -241,6 +254,11 @@ impl Progress {
         ending: Ending,
         can_repeat: bool,
     ) -> Next {
+        // Most attempts end in an answer nothing would retry: no clock, no
+        // jitter for them.
+        if retry::reason(self.repeatable, ending).is_none() {
+            return Next::Done;
+        }
         let policy = Policy {
             settings,
             repeatable: self.repeatable,
