@@ -29,6 +29,10 @@
 //!    allocation of the exact size, without the formatting machinery
 //!    (~900 instructions per call, benches/sdk_vs_raw.rs `--count`). An
 //!    argument of any other form is left to `format!`.
+//! 4. **A shared base URL.** `Client::baseurl` becomes an `Arc<str>`: the
+//!    facade makes a copy of the client for each call (it carries that
+//!    call's attempts), and a `String` there cost an allocation and a copy
+//!    of the URL per call.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs, panic, process};
@@ -130,6 +134,7 @@ fn generate(spec_path: &Path) -> Result<String, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|err| format!("generated code does not parse: {err}"))?;
     seal_constructors(&mut file)?;
+    share_base_url(&mut file)?;
     join_urls(&mut file);
     for body in patch_bodies(&json)? {
         merge_patch_fields(&mut file, &body)?;
@@ -173,10 +178,69 @@ fn seal_constructors(file: &mut syn::File) -> Result<(), String> {
     }
 }
 
+/// Makes `Client::baseurl` an `Arc<str>` (see the file docs): the field,
+/// its initialiser in `new_with_client`, and `ClientInfo::baseurl`.
+fn share_base_url(file: &mut syn::File) -> Result<(), String> {
+    let changed = |what: &str| {
+        format!(
+            "progenitor's output changed: cannot find {what} to share (see share_base_url in build.rs)"
+        )
+    };
+    let mut field = false;
+    let mut init = false;
+    let mut getter = false;
+    for item in &mut file.items {
+        match item {
+            syn::Item::Struct(s) if s.ident == "Client" => {
+                if let syn::Fields::Named(named) = &mut s.fields {
+                    for f in &mut named.named {
+                        if f.ident.as_ref().is_some_and(|i| i == "baseurl") {
+                            f.ty = syn::parse_quote!(::std::sync::Arc<str>);
+                            field = true;
+                        }
+                    }
+                }
+            }
+            syn::Item::Impl(block) if is_path_named(&block.self_ty, "Client") => {
+                for item in &mut block.items {
+                    let syn::ImplItem::Fn(f) = item else {
+                        continue;
+                    };
+                    if block.trait_.is_none() && f.sig.ident == "new_with_client" {
+                        for stmt in &mut f.block.stmts {
+                            let syn::Stmt::Expr(syn::Expr::Struct(literal), _) = stmt else {
+                                continue;
+                            };
+                            for value in &mut literal.fields {
+                                if matches!(&value.member, syn::Member::Named(n) if n == "baseurl")
+                                {
+                                    value.expr = syn::parse_quote!(::std::sync::Arc::from(baseurl));
+                                    init = true;
+                                }
+                            }
+                        }
+                    }
+                    if block.trait_.is_some() && f.sig.ident == "baseurl" {
+                        f.block = syn::parse_quote!({ &self.baseurl });
+                        getter = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    match (field, init, getter) {
+        (true, true, true) => Ok(()),
+        (false, _, _) => Err(changed("the field `Client::baseurl`")),
+        (_, false, _) => Err(changed("`baseurl` in `Client::new_with_client`")),
+        (_, _, false) => Err(changed("`ClientInfo::baseurl`")),
+    }
+}
+
 /// Rewrites `let url = format!("{}/lit/{}", a, b);` in the client's methods
-/// to `let url = [String::as_str(&a), "/lit/", String::as_str(&b)].concat();`
-/// (see the file docs). `String::as_str` keeps it honest: an argument that
-/// is not a `String` fails to compile rather than change the text.
+/// to `let url = [a.as_ref(), "/lit/", b.as_ref()].concat();` (see the file
+/// docs; `AsRef::<str>` spelled out). `AsRef<str>` keeps it honest: an
+/// argument that is not text fails to compile rather than change the text.
 fn join_urls(file: &mut syn::File) {
     for item in &mut file.items {
         let syn::Item::Impl(block) = item else {
@@ -255,7 +319,7 @@ fn joined_url(expr: &syn::Expr) -> Option<syn::Expr> {
             pieces.push(syn::parse_quote!(#literal));
         }
         if let Some(arg) = arg {
-            pieces.push(syn::parse_quote!(::std::string::String::as_str(&#arg)));
+            pieces.push(syn::parse_quote!(::std::convert::AsRef::<str>::as_ref(&#arg)));
         }
     }
     Some(syn::parse_quote!([#(#pieces),*].concat()))

@@ -69,10 +69,15 @@ pub(crate) struct Call<'c> {
 impl<'c> Call<'c> {
     /// A call of `operation` on (a per-call copy of) `raw`.
     pub(crate) fn new(raw: &raw::Client, operation: &'c Operation) -> Self {
-        let transport = raw.inner().for_call(operation.repeatable);
+        // The fields themselves: the base URL is shared (an `Arc`, build.rs),
+        // where `new_with_client` would copy it.
         Call {
             operation,
-            raw: raw::Client::new_with_client(raw.baseurl(), raw.client().clone(), transport),
+            raw: raw::Client {
+                baseurl: raw.baseurl.clone(),
+                client: raw.client.clone(),
+                inner: raw.inner.for_call(operation.repeatable),
+            },
         }
     }
 

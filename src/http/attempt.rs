@@ -229,7 +229,12 @@ impl Progress {
     /// The next attempt's time.
     pub(crate) fn plan(&mut self, settings: &Settings) -> Plan {
         self.attempts = self.attempts.saturating_add(1);
-        let now = Instant::now();
+        // The first attempt starts when the call does: one clock read.
+        let now = if self.attempts == 1 {
+            self.started
+        } else {
+            Instant::now()
+        };
         let remaining = self
             .deadline
             .map(|deadline| deadline.saturating_duration_since(now));
@@ -288,11 +293,14 @@ impl Progress {
     pub(crate) fn log_end(&self, last: &Outcome) {
         let span = &self.span;
         let operation = self.operation;
-        span.record("attempts", self.attempts);
-        span.record(
-            "elapsed_ms",
-            u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
+        // No clock for a span nobody listens to.
+        if !span.is_disabled() {
+            span.record("attempts", self.attempts);
+            span.record(
+                "elapsed_ms",
+                u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
+        }
         let _entered = span.enter();
         match last {
             Outcome::Answered(answer) => {

@@ -27,7 +27,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Request, Response};
 use tracing::Instrument;
 
@@ -353,14 +353,23 @@ impl ClientHooks<Transport> for crate::raw::Client {
         let shared = &ClientInfo::inner(self).shared;
         let headers = request.headers_mut();
         headers.reserve(shared.headers.len() + 1);
-        for name in shared.headers.keys() {
-            // A header the generated code set from a parameter (an explicit
-            // `X-Account-ID`) wins over the client's; a client header given
-            // several times is sent with every value.
-            if !headers.contains_key(name) {
-                for value in shared.headers.get_all(name) {
-                    headers.append(name, value.clone());
+        // A header the generated code set from a parameter (an explicit
+        // `X-Account-ID`) wins over the client's; a client header given
+        // several times is sent with every value. `iter` yields the values
+        // of one name one after another, so whether the request had the name
+        // is asked once per name, before its first value is added.
+        let mut current: Option<(&HeaderName, bool)> = None;
+        for (name, value) in shared.headers.iter() {
+            let set_by_request = match current {
+                Some((seen, set)) if seen == name => set,
+                _ => {
+                    let set = headers.contains_key(name);
+                    current = Some((name, set));
+                    set
                 }
+            };
+            if !set_by_request {
+                headers.append(name, value.clone());
             }
         }
         let json_only = headers
