@@ -10,8 +10,10 @@
 # (b) touching a facade file recompiles the crate without re-running codegen
 #     (and, as a control, touching openapi.json does re-run it);
 # (c) clean debug builds, each in a fresh temporary target dir, of a tiny app
-#     that depends on kataven (default features = rustls/ring), on kataven with
-#     no TLS (--no-default-features), and on reqwest + serde + tokio alone
+#     that depends on kataven (default features = rustls/ring and codegen), on
+#     kataven with no TLS (--no-default-features), on kataven with rustls but
+#     without `codegen` (built from the reviewed generated code), and on
+#     reqwest + serde + tokio alone
 #     (with the same rustls/ring TLS as the SDK). The TLS share is
 #     kataven(default) - kataven(no TLS). Codegen's share is the build script's
 #     run time plus the compile time of the crates only the build script needs
@@ -166,6 +168,8 @@ mkapp app_kataven "kataven = { path = \"$root\" }
 $tokio_dep" "$sdk_main"
 mkapp app_kataven_notls "kataven = { path = \"$root\", default-features = false }
 $tokio_dep" "$sdk_main"
+mkapp app_kataven_prebuilt "kataven = { path = \"$root\", default-features = false, features = [\"rustls\"] }
+$tokio_dep" "$sdk_main"
 mkapp app_raw "reqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls-no-provider\"] }
 rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }
 rustls-platform-verifier = \"0.7\"
@@ -174,7 +178,7 @@ $tokio_dep" "$raw_main"
 
 declare -A wall cpu
 # BUILD_COST_ORDER changes the order, to interleave repeated runs.
-for app in ${BUILD_COST_ORDER:-app_raw app_kataven_notls app_kataven}; do
+for app in ${BUILD_COST_ORDER:-app_raw app_kataven_notls app_kataven app_kataven_prebuilt}; do
     (
         cd "$work/$app"
         # Wall and CPU (user + sys) seconds: CPU time is the steadier
@@ -201,9 +205,10 @@ done
 (cd "$root" && cargo tree --offline -e normal,build --prefix none -p kataven --no-default-features) >"$work/tree_notls.txt"
 cp "$work/target-app_kataven/cargo-timings/cargo-timing.html" "${TMPDIR:-/tmp}/kataven-build-cost-timing.html"
 python3 - "$work" "${wall[app_raw]}" "${wall[app_kataven_notls]}" "${wall[app_kataven]}" \
-    "${cpu[app_raw]}" "${cpu[app_kataven_notls]}" "${cpu[app_kataven]}" <<'PY'
+    "${cpu[app_raw]}" "${cpu[app_kataven_notls]}" "${cpu[app_kataven]}" \
+    "${wall[app_kataven_prebuilt]:-0}" "${cpu[app_kataven_prebuilt]:-0}" <<'PY'
 import json, re, sys, glob
-work, raw, notls, sdk, craw, cnotls, csdk = sys.argv[1], *map(float, sys.argv[2:])
+work, raw, notls, sdk, craw, cnotls, csdk, pre, cpre = sys.argv[1], *map(float, sys.argv[2:])
 build, runtime, section = set(), set(), "normal"
 for line in open(f"{work}/tree.txt").read().splitlines()[1:]:
     if line.startswith("["):
@@ -226,6 +231,8 @@ print("|---|---:|---:|---:|---:|")
 print(f"| reqwest + serde + tokio (+ rustls/ring) | {raw:.1f} s | 1.00x | {craw:.1f} s | 1.00x |")
 print(f"| kataven, no TLS (`default-features = false`) | {notls:.1f} s | {notls/raw:.2f}x | {cnotls:.1f} s | {cnotls/craw:.2f}x |")
 print(f"| kataven (default: rustls/ring) | {sdk:.1f} s | {sdk/raw:.2f}x | {csdk:.1f} s | {csdk/craw:.2f}x |")
+if pre:
+    print(f"| kataven, rustls without `codegen` (from the reviewed generated code) | {pre:.1f} s | {pre/raw:.2f}x | {cpre:.1f} s | {cpre/craw:.2f}x |")
 print()
 print(f"TLS share of the kataven build: {sdk - notls:.1f} s wall ({(sdk - notls) / sdk:.0%}), {csdk - cnotls:.1f} s CPU ({(csdk - cnotls) / csdk:.0%})")
 tls_compile = sum(u["duration"] for u in units if f'{u["name"]}@{u["version"]}' in tls)
@@ -239,5 +246,12 @@ for u in units:
         print(f"  kataven{u.get('target', '')}: {u['duration']:.1f} s")
 script = sum(u["duration"] for u in units if u["name"] == "kataven" and "build-script" in u.get("target", "").replace(" ", "-"))
 print(f"  codegen in all (those crates + compiling and running build.rs): {codegen_compile + script:.1f} s ({(codegen_compile + script) / total:.0%})")
+pre_html = glob.glob(f"{work}/target-app_kataven_prebuilt/cargo-timings/cargo-timing.html")
+if pre_html:
+    pre_units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", open(pre_html[0]).read(), re.S).group(1))
+    pre_total = sum(u["duration"] for u in pre_units)
+    pre_codegen = sum(u["duration"] for u in pre_units if f'{u["name"]}@{u["version"]}' in only)
+    pre_script = sum(u["duration"] for u in pre_units if u["name"] == "kataven" and "build-script" in u.get("target", "").replace(" ", "-"))
+    print(f"without `codegen` (rustls): {len(pre_units)} units, {pre_total:.0f} s of unit time; codegen crates {pre_codegen:.1f} s, build.rs (compile + run: copies the reviewed code) {pre_script:.1f} s ({(pre_codegen + pre_script) / pre_total:.0%})")
 PY
 exit $fail

@@ -264,11 +264,17 @@ fn check_agent_id(agent_id: &str) -> Result<()> {
 /// fails the call before anything is sent.
 fn check_allowlist(entries: Vec<String>) -> Result<Vec<String>> {
     entries
-        .iter()
+        .into_iter()
         .map(|entry| {
-            AllowlistEntry::parse(entry)
-                .map(|entry| entry.to_string())
-                .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))
+            let parsed = AllowlistEntry::parse(&entry)
+                .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))?;
+            // An entry written normalised is kept as it is: no new string
+            // (and the list is collected in place).
+            Ok(if parsed.is_written_as(&entry) {
+                entry
+            } else {
+                parsed.to_string()
+            })
         })
         .collect()
 }
