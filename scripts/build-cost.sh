@@ -11,7 +11,8 @@
 #     (and, as a control, touching openapi.json does re-run it);
 # (c) clean debug builds, each in a fresh temporary target dir, of a tiny app
 #     that depends on kataven (default features = rustls/ring and codegen), on
-#     kataven with no TLS (--no-default-features), on kataven with rustls but
+#     kataven with no TLS (`default-features = false, features = ["codegen"]`),
+#     on kataven with rustls but
 #     without `codegen` (built from the reviewed generated code), and on
 #     reqwest + serde + tokio alone
 #     (with the same rustls/ring TLS as the SDK). The TLS share is
@@ -166,7 +167,7 @@ async fn main() {
 tokio_dep='tokio = { version = "1", default-features = false, features = ["rt", "macros"] }'
 mkapp app_kataven "kataven = { path = \"$root\" }
 $tokio_dep" "$sdk_main"
-mkapp app_kataven_notls "kataven = { path = \"$root\", default-features = false }
+mkapp app_kataven_notls "kataven = { path = \"$root\", default-features = false, features = [\"codegen\"] }
 $tokio_dep" "$sdk_main"
 mkapp app_kataven_prebuilt "kataven = { path = \"$root\", default-features = false, features = [\"rustls\"] }
 $tokio_dep" "$sdk_main"
@@ -177,7 +178,8 @@ serde = { version = \"1\", features = [\"derive\"] }
 $tokio_dep" "$raw_main"
 
 declare -A wall cpu
-# BUILD_COST_ORDER changes the order, to interleave repeated runs.
+# BUILD_COST_ORDER changes the order, to interleave repeated runs, or leaves
+# apps out (app_kataven is needed for the shares).
 for app in ${BUILD_COST_ORDER:-app_raw app_kataven_notls app_kataven app_kataven_prebuilt}; do
     (
         cd "$work/$app"
@@ -202,13 +204,15 @@ done
 (cd "$work/app_kataven" && cargo tree --offline -e normal,build --no-dedupe -p kataven) >"$work/tree.txt"
 # The TLS-only crates: in kataven's tree with default features, not without.
 (cd "$root" && cargo tree --offline -e normal,build --prefix none -p kataven) >"$work/tree_default.txt"
-(cd "$root" && cargo tree --offline -e normal,build --prefix none -p kataven --no-default-features) >"$work/tree_notls.txt"
+(cd "$root" && cargo tree --offline -e normal,build --prefix none -p kataven --no-default-features --features codegen) >"$work/tree_notls.txt"
 cp "$work/target-app_kataven/cargo-timings/cargo-timing.html" "${TMPDIR:-/tmp}/kataven-build-cost-timing.html"
-python3 - "$work" "${wall[app_raw]}" "${wall[app_kataven_notls]}" "${wall[app_kataven]}" \
-    "${cpu[app_raw]}" "${cpu[app_kataven_notls]}" "${cpu[app_kataven]}" \
+python3 - "$work" "${wall[app_raw]:-0}" "${wall[app_kataven_notls]:-0}" "${wall[app_kataven]}" \
+    "${cpu[app_raw]:-0}" "${cpu[app_kataven_notls]:-0}" "${cpu[app_kataven]}" \
     "${wall[app_kataven_prebuilt]:-0}" "${cpu[app_kataven_prebuilt]:-0}" <<'PY'
 import json, re, sys, glob
 work, raw, notls, sdk, craw, cnotls, csdk, pre, cpre = sys.argv[1], *map(float, sys.argv[2:])
+# BUILD_COST_ORDER may leave apps out; their rows then show 0.
+raw, craw = raw or float("nan"), craw or float("nan")
 build, runtime, section = set(), set(), "normal"
 for line in open(f"{work}/tree.txt").read().splitlines()[1:]:
     if line.startswith("["):
@@ -229,7 +233,7 @@ print()
 print("| clean debug build of the tiny app | wall | vs raw | CPU (user+sys) | vs raw |")
 print("|---|---:|---:|---:|---:|")
 print(f"| reqwest + serde + tokio (+ rustls/ring) | {raw:.1f} s | 1.00x | {craw:.1f} s | 1.00x |")
-print(f"| kataven, no TLS (`default-features = false`) | {notls:.1f} s | {notls/raw:.2f}x | {cnotls:.1f} s | {cnotls/craw:.2f}x |")
+print(f"| kataven, no TLS (`default-features = false, features = [\"codegen\"]`) | {notls:.1f} s | {notls/raw:.2f}x | {cnotls:.1f} s | {cnotls/craw:.2f}x |")
 print(f"| kataven (default: rustls/ring) | {sdk:.1f} s | {sdk/raw:.2f}x | {csdk:.1f} s | {csdk/craw:.2f}x |")
 if pre:
     print(f"| kataven, rustls without `codegen` (from the reviewed generated code) | {pre:.1f} s | {pre/raw:.2f}x | {cpre:.1f} s | {cpre/craw:.2f}x |")
