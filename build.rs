@@ -1,5 +1,12 @@
 //! Generates the low-level Hub bindings (`kataven::raw`) from `openapi.json`.
 //!
+//! With the `codegen` feature (a default one), progenitor runs here over the
+//! vendored spec. Without it, the crate is built from the generated code as
+//! last reviewed, `tests/snapshots/generated_client.snap`, which the codegen
+//! snapshot test and `cargo xtask check` hold equal to a fresh generation:
+//! the same code, without compiling the code generator (about a fifth of a
+//! clean build of an app, BENCHMARKS.md "Build cost").
+//!
 //! This file is the one source of truth for the generation settings: the
 //! codegen snapshot test reads the file written here, and `cargo xtask` proves
 //! a candidate spec by building the crate with `KATAVEN_OPENAPI` pointing at
@@ -22,17 +29,30 @@
 //!    operation, an optional nullable field becomes `Option<Option<T>>`
 //!    (absent / null / value) and an optional array becomes `Option<Vec<T>>`
 //!    (absent / the list, empty included).
+//! 3. **Request URLs joined, not formatted.** Every generated method builds
+//!    its URL with `format!("{}/api/v1/...", self.baseurl, ...)`. Where each
+//!    argument is a `String` (the base URL, `encode_path(..)`), the URL is
+//!    `[a, "/api/v1/...", b].concat()` instead: the same text, one
+//!    allocation of the exact size, without the formatting machinery
+//!    (~900 instructions per call, benches/sdk_vs_raw.rs `--count`). An
+//!    argument of any other form is left to `format!`.
+//! 4. **A shared base URL.** `Client::baseurl` becomes an `Arc<str>`: the
+//!    facade makes a copy of the client for each call (it carries that
+//!    call's attempts), and a `String` there cost an allocation and a copy
+//!    of the URL per call.
 
 use std::path::{Path, PathBuf};
-use std::{env, fs, panic, process};
-
-use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use serde_json::Value;
+use std::{env, fs, process};
 
 /// Overrides the spec path (used by `cargo xtask update-spec` to compile a
 /// candidate before it replaces `openapi.json`).
 const SPEC_ENV: &str = "KATAVEN_OPENAPI";
 
+/// The reviewed generated code, built from without the `codegen` feature.
+#[cfg(not(feature = "codegen"))]
+const SNAPSHOT: &str = "tests/snapshots/generated_client.snap";
+
+#[cfg(feature = "codegen")]
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=openapi.json");
@@ -49,7 +69,7 @@ fn main() {
     };
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_default());
 
-    match generate(&spec_path) {
+    match codegen::generate(&spec_path) {
         Ok(code) => {
             if let Err(err) = fs::write(out_dir.join("codegen.rs"), code) {
                 fail(
@@ -62,342 +82,534 @@ fn main() {
     }
 }
 
-/// The progenitor settings. Changing any of them changes the snapshot in
-/// `tests/snapshots/`, which is how a reviewer sees the effect.
-fn settings() -> GenerationSettings {
-    let mut settings = GenerationSettings::new();
-    settings
-        // The facade hides the generated API, so the smallest style will do.
-        .with_interface(InterfaceStyle::Positional)
-        .with_tag(TagStyle::Merged)
-        // The facade must implement `ClientHooks` (headers, retries, tracing);
-        // with `Expected`, deleting that impl is a compile error, not a silent
-        // no-op.
-        .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote_path("crate::http::Transport"))
-        .with_derive("PartialEq");
-    settings
+#[cfg(not(feature = "codegen"))]
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed={SNAPSHOT}");
+    println!("cargo::rerun-if-env-changed={SPEC_ENV}");
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_default());
+    let snapshot = manifest_dir.join(SNAPSHOT);
+    if let Some(spec) = env::var_os(SPEC_ENV) {
+        fail(
+            Path::new(&spec),
+            "a candidate spec is compiled by progenitor: build with the `codegen` feature",
+        );
+    }
+    let text = fs::read_to_string(&snapshot)
+        .unwrap_or_else(|err| fail(&snapshot, &format!("cannot read it: {err}")));
+    // An insta snapshot: a `---` header block, then the code.
+    let code = text
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map(|(_, code)| code)
+        .unwrap_or_else(|| fail(&snapshot, "it has no insta header; is it a snapshot?"));
+    if let Err(err) = fs::write(out_dir.join("codegen.rs"), code) {
+        fail(
+            &snapshot,
+            &format!("cannot write the generated code: {err}"),
+        );
+    }
 }
 
-fn quote_path(path: &str) -> proc_macro2::TokenStream {
-    path.parse().unwrap_or_default()
-}
+/// progenitor and the rewrites of its output: what the `codegen` feature runs.
+#[cfg(feature = "codegen")]
+mod codegen {
+    use std::path::Path;
+    use std::{fs, panic};
 
-fn generate(spec_path: &Path) -> Result<String, String> {
-    let text = fs::read_to_string(spec_path).map_err(|err| format!("cannot read it: {err}"))?;
-    let json: Value =
-        serde_json::from_str(&text).map_err(|err| format!("it is not JSON: {err}"))?;
-    let spec: openapiv3::OpenAPI = serde_json::from_value(json.clone())
-        .map_err(|err| format!("it is not an OpenAPI 3.0 JSON document: {err}"))?;
-    if !spec.openapi.starts_with("3.0.") {
-        return Err(format!(
-            "OpenAPI {} is not supported by progenitor (3.0.x only); \
-             bring the spec in with `cargo xtask update-spec`, which down-converts 3.1",
-            spec.openapi
-        ));
+    use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+    use serde_json::Value;
+
+    /// The progenitor settings. Changing any of them changes the snapshot in
+    /// `tests/snapshots/`, which is how a reviewer sees the effect.
+    fn settings() -> GenerationSettings {
+        let mut settings = GenerationSettings::new();
+        settings
+            // The facade hides the generated API, so the smallest style will do.
+            .with_interface(InterfaceStyle::Positional)
+            .with_tag(TagStyle::Merged)
+            // The facade must implement `ClientHooks` (headers, retries, tracing);
+            // with `Expected`, deleting that impl is a compile error, not a silent
+            // no-op.
+            .with_hooks(HooksMode::Expected)
+            .with_inner_type(quote_path("crate::http::Transport"))
+            .with_derive("PartialEq");
+        settings
     }
 
-    // progenitor panics (rather than returning an error) on some specs, e.g.
-    // an operation whose 2xx responses mix body kinds. Catch it and report it
-    // like any other rejection, without the default panic message.
-    let default_hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let generated = panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(&spec));
-    panic::set_hook(default_hook);
+    fn quote_path(path: &str) -> proc_macro2::TokenStream {
+        path.parse().unwrap_or_default()
+    }
 
-    let tokens = match generated {
-        Ok(Ok(tokens)) => tokens,
-        Ok(Err(err)) => return Err(format!("progenitor rejected it: {err}")),
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
+    pub(super) fn generate(spec_path: &Path) -> Result<String, String> {
+        let text = fs::read_to_string(spec_path).map_err(|err| format!("cannot read it: {err}"))?;
+        let json: Value =
+            serde_json::from_str(&text).map_err(|err| format!("it is not JSON: {err}"))?;
+        let spec: openapiv3::OpenAPI = serde_json::from_value(json.clone())
+            .map_err(|err| format!("it is not an OpenAPI 3.0 JSON document: {err}"))?;
+        if !spec.openapi.starts_with("3.0.") {
             return Err(format!(
-                "progenitor panicked: {message} (an operation whose success or error \
-                 responses mix body kinds does this; `cargo xtask update-spec` normalises them)"
+                "OpenAPI {} is not supported by progenitor (3.0.x only); \
+                 bring the spec in with `cargo xtask update-spec`, which down-converts 3.1",
+                spec.openapi
             ));
         }
-    };
-    let mut file: syn::File =
-        syn::parse2(tokens).map_err(|err| format!("generated code does not parse: {err}"))?;
-    seal_constructors(&mut file)?;
-    for body in patch_bodies(&json)? {
-        merge_patch_fields(&mut file, &body)?;
-    }
-    Ok(prettyplease::unparse(&file))
-}
 
-/// Removes `Client::new` and makes `Client::new_with_client` crate-private.
-fn seal_constructors(file: &mut syn::File) -> Result<(), String> {
-    let mut removed_new = false;
-    let mut sealed = false;
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        if block.trait_.is_some() || !is_path_named(&block.self_ty, "Client") {
-            continue;
-        }
-        let before = block.items.len();
-        block
-            .items
-            .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
-        removed_new |= block.items.len() < before;
-        for item in &mut block.items {
-            if let syn::ImplItem::Fn(f) = item
-                && f.sig.ident == "new_with_client"
-            {
-                f.vis = syn::parse_quote!(pub(crate));
-                sealed = true;
+        // progenitor panics (rather than returning an error) on some specs, e.g.
+        // an operation whose 2xx responses mix body kinds. Catch it and report it
+        // like any other rejection, without the default panic message.
+        let default_hook = panic::take_hook();
+        panic::set_hook(Box::new(|_| {}));
+        let generated = panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(&spec));
+        panic::set_hook(default_hook);
+
+        let tokens = match generated {
+            Ok(Ok(tokens)) => tokens,
+            Ok(Err(err)) => return Err(format!("progenitor rejected it: {err}")),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                return Err(format!(
+                    "progenitor panicked: {message} (an operation whose success or error \
+                     responses mix body kinds does this; `cargo xtask update-spec` normalises them)"
+                ));
             }
+        };
+        let mut file: syn::File =
+            syn::parse2(tokens).map_err(|err| format!("generated code does not parse: {err}"))?;
+        seal_constructors(&mut file)?;
+        share_base_url(&mut file)?;
+        join_urls(&mut file);
+        for body in patch_bodies(&json)? {
+            merge_patch_fields(&mut file, &body)?;
         }
+        // Tokens, not formatted text: the compiler needs no layout, and
+        // formatting (prettyplease) would be one more crate in every app's
+        // build. The codegen snapshot test formats it for review.
+        Ok(quote::ToTokens::to_token_stream(&file).to_string())
     }
-    if removed_new && sealed {
-        Ok(())
-    } else {
-        Err(
-            "progenitor's output changed: cannot find `Client::new` and \
-             `Client::new_with_client` to seal (see seal_constructors in build.rs)"
-                .to_string(),
-        )
-    }
-}
 
-/// A PATCH operation's request body: the generated method and, per
-/// property, whether it is optional and nullable.
-struct PatchBody {
-    operation_id: String,
-    /// property name -> (optional, nullable)
-    properties: Vec<(String, bool, bool)>,
-}
-
-/// Every PATCH operation with a JSON object body, read from the spec.
-fn patch_bodies(spec: &Value) -> Result<Vec<PatchBody>, String> {
-    let mut bodies = Vec::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
-        return Ok(bodies);
-    };
-    for (path, item) in paths {
-        let Some(op) = item.get("patch") else {
-            continue;
-        };
-        let Some(schema) = op
-            .pointer("/requestBody/content/application~1json/schema")
-            .map(|s| resolve(spec, s))
-        else {
-            continue;
-        };
-        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-            continue;
-        };
-        let operation_id = op
-            .get("operationId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("PATCH {path} has no operationId"))?
-            .to_string();
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let properties = properties
-            .iter()
-            .map(|(name, property)| {
-                let property = resolve(spec, property);
-                let nullable = property.get("nullable").and_then(Value::as_bool) == Some(true);
-                (name.clone(), !required.contains(&name.as_str()), nullable)
-            })
-            .collect();
-        bodies.push(PatchBody {
-            operation_id,
-            properties,
-        });
-    }
-    Ok(bodies)
-}
-
-fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => reference
-            .strip_prefix('#')
-            .and_then(|pointer| spec.pointer(pointer))
-            .unwrap_or(schema),
-        None => schema,
-    }
-}
-
-/// Rewrites the fields of one PATCH body type (see the file docs).
-fn merge_patch_fields(file: &mut syn::File, body: &PatchBody) -> Result<(), String> {
-    let type_name = body_type_of(file, &body.operation_id)?;
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("progenitor's output changed: no `types` module")?;
-    let fields = types
-        .1
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Struct(s) if s.ident == type_name => match &mut s.fields {
-                syn::Fields::Named(named) => Some(named),
-                _ => None,
-            },
-            _ => None,
-        })
-        .ok_or_else(|| format!("cannot find the struct `types::{type_name}`"))?;
-    let mut rewrote_nullable = false;
-    for field in &mut fields.named {
-        let wire_name = serde_rename(field)
-            .or_else(|| field.ident.as_ref().map(|i| i.to_string()))
-            .unwrap_or_default();
-        let Some(&(_, optional, nullable)) =
-            body.properties.iter().find(|(name, ..)| *name == wire_name)
-        else {
-            continue;
-        };
-        if !optional {
-            continue;
-        }
-        let old = field.ty.clone();
-        if nullable && is_path_named(&old, "Option") {
-            field.ty = syn::parse_quote!(::std::option::Option<#old>);
-            push_doc(
-                field,
-                "`None`: absent (left alone); `Some(None)`: sent as `null`; `Some(Some(v))`: set.",
-            );
-            replace_serde_attrs(
-                field,
-                syn::parse_quote!(#[serde(
-                    default,
-                    skip_serializing_if = "::std::option::Option::is_none",
-                    deserialize_with = "deserialize_present"
-                )]),
-            );
-            rewrote_nullable = true;
-        } else if is_path_named(&old, "Vec") {
-            field.ty = syn::parse_quote!(::std::option::Option<#old>);
-            push_doc(
-                field,
-                "`None`: absent (left alone); `Some(vec![])`: sent as `[]`.",
-            );
-            replace_serde_attrs(
-                field,
-                syn::parse_quote!(#[serde(
-                    default,
-                    skip_serializing_if = "::std::option::Option::is_none"
-                )]),
-            );
-        }
-    }
-    if rewrote_nullable
-        && !types
-            .1
-            .iter()
-            .any(|item| matches!(item, syn::Item::Fn(f) if f.sig.ident == "deserialize_present"))
-    {
-        types.1.push(syn::parse_quote! {
-            /// Deserializes a field that is present (possibly `null`) as
-            /// `Some(..)`; `#[serde(default)]` covers the absent case.
-            fn deserialize_present<'de, D, T>(
-                deserializer: D,
-            ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
-            where
-                D: ::serde::Deserializer<'de>,
-                T: ::serde::Deserialize<'de>,
-            {
-                <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
-                    .map(::std::option::Option::Some)
-            }
-        });
-    }
-    Ok(())
-}
-
-/// The type name of the `body` parameter of the generated method
-/// `operation_id` (`body: &'a types::Name`).
-fn body_type_of(file: &syn::File, operation_id: &str) -> Result<String, String> {
-    for item in &file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        for item in &block.items {
-            let syn::ImplItem::Fn(f) = item else {
+    /// Removes `Client::new` and makes `Client::new_with_client` crate-private.
+    fn seal_constructors(file: &mut syn::File) -> Result<(), String> {
+        let mut removed_new = false;
+        let mut sealed = false;
+        for item in &mut file.items {
+            let syn::Item::Impl(block) = item else {
                 continue;
             };
-            if f.sig.ident != operation_id {
+            if block.trait_.is_some() || !is_path_named(&block.self_ty, "Client") {
                 continue;
             }
-            for input in &f.sig.inputs {
-                let syn::FnArg::Typed(arg) = input else {
-                    continue;
-                };
-                let syn::Pat::Ident(name) = &*arg.pat else {
-                    continue;
-                };
-                if name.ident != "body" {
-                    continue;
-                }
-                if let syn::Type::Reference(reference) = &*arg.ty
-                    && let syn::Type::Path(path) = &*reference.elem
-                    && let Some(last) = path.path.segments.last()
+            let before = block.items.len();
+            block
+                .items
+                .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+            removed_new |= block.items.len() < before;
+            for item in &mut block.items {
+                if let syn::ImplItem::Fn(f) = item
+                    && f.sig.ident == "new_with_client"
                 {
-                    return Ok(last.ident.to_string());
+                    f.vis = syn::parse_quote!(pub(crate));
+                    sealed = true;
+                }
+            }
+        }
+        if removed_new && sealed {
+            Ok(())
+        } else {
+            Err(
+                "progenitor's output changed: cannot find `Client::new` and \
+                 `Client::new_with_client` to seal (see seal_constructors in build.rs)"
+                    .to_string(),
+            )
+        }
+    }
+
+    /// Makes `Client::baseurl` an `Arc<str>` (see the file docs): the field,
+    /// its initialiser in `new_with_client`, and `ClientInfo::baseurl`.
+    fn share_base_url(file: &mut syn::File) -> Result<(), String> {
+        let changed = |what: &str| {
+            format!(
+                "progenitor's output changed: cannot find {what} to share (see share_base_url in build.rs)"
+            )
+        };
+        let mut field = false;
+        let mut init = false;
+        let mut getter = false;
+        for item in &mut file.items {
+            match item {
+                syn::Item::Struct(s) if s.ident == "Client" => {
+                    if let syn::Fields::Named(named) = &mut s.fields {
+                        for f in &mut named.named {
+                            if f.ident.as_ref().is_some_and(|i| i == "baseurl") {
+                                f.ty = syn::parse_quote!(::std::sync::Arc<str>);
+                                field = true;
+                            }
+                        }
+                    }
+                }
+                syn::Item::Impl(block) if is_path_named(&block.self_ty, "Client") => {
+                    for item in &mut block.items {
+                        let syn::ImplItem::Fn(f) = item else {
+                            continue;
+                        };
+                        if block.trait_.is_none() && f.sig.ident == "new_with_client" {
+                            for stmt in &mut f.block.stmts {
+                                let syn::Stmt::Expr(syn::Expr::Struct(literal), _) = stmt else {
+                                    continue;
+                                };
+                                for value in &mut literal.fields {
+                                    if matches!(&value.member, syn::Member::Named(n) if n == "baseurl")
+                                    {
+                                        value.expr =
+                                            syn::parse_quote!(::std::sync::Arc::from(baseurl));
+                                        init = true;
+                                    }
+                                }
+                            }
+                        }
+                        if block.trait_.is_some() && f.sig.ident == "baseurl" {
+                            f.block = syn::parse_quote!({ &self.baseurl });
+                            getter = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        match (field, init, getter) {
+            (true, true, true) => Ok(()),
+            (false, _, _) => Err(changed("the field `Client::baseurl`")),
+            (_, false, _) => Err(changed("`baseurl` in `Client::new_with_client`")),
+            (_, _, false) => Err(changed("`ClientInfo::baseurl`")),
+        }
+    }
+
+    /// Rewrites `let url = format!("{}/lit/{}", a, b);` in the client's methods
+    /// to `let url = [a.as_ref(), "/lit/", b.as_ref()].concat();` (see the file
+    /// docs; `AsRef::<str>` spelled out). `AsRef<str>` keeps it honest: an
+    /// argument that is not text fails to compile rather than change the text.
+    fn join_urls(file: &mut syn::File) {
+        for item in &mut file.items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            if block.trait_.is_some() || !is_path_named(&block.self_ty, "Client") {
+                continue;
+            }
+            for item in &mut block.items {
+                let syn::ImplItem::Fn(method) = item else {
+                    continue;
+                };
+                for stmt in &mut method.block.stmts {
+                    let syn::Stmt::Local(local) = stmt else {
+                        continue;
+                    };
+                    let is_url = matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url");
+                    let Some(init) = local.init.as_mut().filter(|_| is_url) else {
+                        continue;
+                    };
+                    if let Some(joined) = joined_url(&init.expr) {
+                        *init.expr = joined;
+                    }
                 }
             }
         }
     }
-    Err(format!(
-        "cannot find the body type of the generated method `{operation_id}`"
-    ))
-}
 
-/// Whether `ty` is a path whose last segment is `name` (`::std::vec::Vec<..>`).
-fn is_path_named(ty: &syn::Type, name: &str) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
-}
-
-/// The `#[serde(rename = "...")]` of a field, if any.
-fn serde_rename(field: &syn::Field) -> Option<String> {
-    let mut rename = None;
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                rename = Some(value.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
+    /// The `concat` form of a `format!` whose placeholders are all plain `{}`
+    /// and whose arguments are `self.baseurl` or `encode_path(..)` calls.
+    fn joined_url(expr: &syn::Expr) -> Option<syn::Expr> {
+        use syn::punctuated::Punctuated;
+        let syn::Expr::Macro(mac) = expr else {
+            return None;
+        };
+        if !mac.mac.path.is_ident("format") {
+            return None;
+        }
+        let parts = mac
+            .mac
+            .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            .ok()?;
+        let mut parts = parts.into_iter();
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(template),
+            ..
+        }) = parts.next()?
+        else {
+            return None;
+        };
+        let template = template.value();
+        if template.replace("{}", "").contains(['{', '}']) {
+            return None; // escaped braces or format specs: not a plain join
+        }
+        let args: Vec<syn::Expr> = parts.collect();
+        let literals: Vec<&str> = template.split("{}").collect();
+        if literals.len() != args.len() + 1 {
+            return None;
+        }
+        let plain = |arg: &syn::Expr| match arg {
+            syn::Expr::Field(field) => {
+                matches!(&*field.base, syn::Expr::Path(p) if p.path.is_ident("self"))
+                    && matches!(&field.member, syn::Member::Named(name) if name == "baseurl")
             }
-            Ok(())
-        });
+            syn::Expr::Call(call) => {
+                matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("encode_path"))
+            }
+            _ => false,
+        };
+        if !args.iter().all(plain) {
+            return None;
+        }
+        let mut pieces: Vec<syn::Expr> = Vec::new();
+        for (literal, arg) in literals.iter().zip(args.iter().map(Some).chain([None])) {
+            if !literal.is_empty() {
+                pieces.push(syn::parse_quote!(#literal));
+            }
+            if let Some(arg) = arg {
+                pieces.push(syn::parse_quote!(::std::convert::AsRef::<str>::as_ref(&#arg)));
+            }
+        }
+        Some(syn::parse_quote!([#(#pieces),*].concat()))
     }
-    rename
-}
 
-/// Replaces a field's `#[serde(...)]` attributes, keeping a `rename`.
-fn replace_serde_attrs(field: &mut syn::Field, mut attr: syn::Attribute) {
-    if let Some(rename) = serde_rename(field)
-        && let syn::Meta::List(list) = &mut attr.meta
-    {
-        let tokens = &list.tokens;
-        list.tokens = quote_tokens(&format!("rename = {rename:?}, {tokens}"));
+    /// A PATCH operation's request body: the generated method and, per
+    /// property, whether it is optional and nullable.
+    struct PatchBody {
+        operation_id: String,
+        /// property name -> (optional, nullable)
+        properties: Vec<(String, bool, bool)>,
     }
-    field.attrs.retain(|a| !a.path().is_ident("serde"));
-    field.attrs.push(attr);
-}
 
-fn quote_tokens(text: &str) -> proc_macro2::TokenStream {
-    text.parse().unwrap_or_default()
-}
+    /// Every PATCH operation with a JSON object body, read from the spec.
+    fn patch_bodies(spec: &Value) -> Result<Vec<PatchBody>, String> {
+        let mut bodies = Vec::new();
+        let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+            return Ok(bodies);
+        };
+        for (path, item) in paths {
+            let Some(op) = item.get("patch") else {
+                continue;
+            };
+            let Some(schema) = op
+                .pointer("/requestBody/content/application~1json/schema")
+                .map(|s| resolve(spec, s))
+            else {
+                continue;
+            };
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            let operation_id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("PATCH {path} has no operationId"))?
+                .to_string();
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let properties = properties
+                .iter()
+                .map(|(name, property)| {
+                    let property = resolve(spec, property);
+                    let nullable = property.get("nullable").and_then(Value::as_bool) == Some(true);
+                    (name.clone(), !required.contains(&name.as_str()), nullable)
+                })
+                .collect();
+            bodies.push(PatchBody {
+                operation_id,
+                properties,
+            });
+        }
+        Ok(bodies)
+    }
 
-/// Appends a paragraph to a field's doc comment.
-fn push_doc(field: &mut syn::Field, text: &str) {
-    field.attrs.push(syn::parse_quote!(#[doc = ""]));
-    field.attrs.push(syn::parse_quote!(#[doc = #text]));
+    fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) => reference
+                .strip_prefix('#')
+                .and_then(|pointer| spec.pointer(pointer))
+                .unwrap_or(schema),
+            None => schema,
+        }
+    }
+
+    /// Rewrites the fields of one PATCH body type (see the file docs).
+    fn merge_patch_fields(file: &mut syn::File, body: &PatchBody) -> Result<(), String> {
+        let type_name = body_type_of(file, &body.operation_id)?;
+        let types = file
+            .items
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+                _ => None,
+            })
+            .ok_or("progenitor's output changed: no `types` module")?;
+        let fields = types
+            .1
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == type_name => match &mut s.fields {
+                    syn::Fields::Named(named) => Some(named),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .ok_or_else(|| format!("cannot find the struct `types::{type_name}`"))?;
+        let mut rewrote_nullable = false;
+        for field in &mut fields.named {
+            let wire_name = serde_rename(field)
+                .or_else(|| field.ident.as_ref().map(|i| i.to_string()))
+                .unwrap_or_default();
+            let Some(&(_, optional, nullable)) =
+                body.properties.iter().find(|(name, ..)| *name == wire_name)
+            else {
+                continue;
+            };
+            if !optional {
+                continue;
+            }
+            let old = field.ty.clone();
+            if nullable && is_path_named(&old, "Option") {
+                field.ty = syn::parse_quote!(::std::option::Option<#old>);
+                push_doc(
+                    field,
+                    "`None`: absent (left alone); `Some(None)`: sent as `null`; `Some(Some(v))`: set.",
+                );
+                replace_serde_attrs(
+                    field,
+                    syn::parse_quote!(#[serde(
+                        default,
+                        skip_serializing_if = "::std::option::Option::is_none",
+                        deserialize_with = "deserialize_present"
+                    )]),
+                );
+                rewrote_nullable = true;
+            } else if is_path_named(&old, "Vec") {
+                field.ty = syn::parse_quote!(::std::option::Option<#old>);
+                push_doc(
+                    field,
+                    "`None`: absent (left alone); `Some(vec![])`: sent as `[]`.",
+                );
+                replace_serde_attrs(
+                    field,
+                    syn::parse_quote!(#[serde(
+                        default,
+                        skip_serializing_if = "::std::option::Option::is_none"
+                    )]),
+                );
+            }
+        }
+        if rewrote_nullable
+            && !types.1.iter().any(
+                |item| matches!(item, syn::Item::Fn(f) if f.sig.ident == "deserialize_present"),
+            )
+        {
+            types.1.push(syn::parse_quote! {
+                /// Deserializes a field that is present (possibly `null`) as
+                /// `Some(..)`; `#[serde(default)]` covers the absent case.
+                fn deserialize_present<'de, D, T>(
+                    deserializer: D,
+                ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                    T: ::serde::Deserialize<'de>,
+                {
+                    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                        .map(::std::option::Option::Some)
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// The type name of the `body` parameter of the generated method
+    /// `operation_id` (`body: &'a types::Name`).
+    fn body_type_of(file: &syn::File, operation_id: &str) -> Result<String, String> {
+        for item in &file.items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            for item in &block.items {
+                let syn::ImplItem::Fn(f) = item else {
+                    continue;
+                };
+                if f.sig.ident != operation_id {
+                    continue;
+                }
+                for input in &f.sig.inputs {
+                    let syn::FnArg::Typed(arg) = input else {
+                        continue;
+                    };
+                    let syn::Pat::Ident(name) = &*arg.pat else {
+                        continue;
+                    };
+                    if name.ident != "body" {
+                        continue;
+                    }
+                    if let syn::Type::Reference(reference) = &*arg.ty
+                        && let syn::Type::Path(path) = &*reference.elem
+                        && let Some(last) = path.path.segments.last()
+                    {
+                        return Ok(last.ident.to_string());
+                    }
+                }
+            }
+        }
+        Err(format!(
+            "cannot find the body type of the generated method `{operation_id}`"
+        ))
+    }
+
+    /// Whether `ty` is a path whose last segment is `name` (`::std::vec::Vec<..>`).
+    fn is_path_named(ty: &syn::Type, name: &str) -> bool {
+        matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
+    }
+
+    /// The `#[serde(rename = "...")]` of a field, if any.
+    fn serde_rename(field: &syn::Field) -> Option<String> {
+        let mut rename = None;
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    let value: syn::LitStr = meta.value()?.parse()?;
+                    rename = Some(value.value());
+                } else if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+                Ok(())
+            });
+        }
+        rename
+    }
+
+    /// Replaces a field's `#[serde(...)]` attributes, keeping a `rename`.
+    fn replace_serde_attrs(field: &mut syn::Field, mut attr: syn::Attribute) {
+        if let Some(rename) = serde_rename(field)
+            && let syn::Meta::List(list) = &mut attr.meta
+        {
+            let tokens = &list.tokens;
+            list.tokens = quote_tokens(&format!("rename = {rename:?}, {tokens}"));
+        }
+        field.attrs.retain(|a| !a.path().is_ident("serde"));
+        field.attrs.push(attr);
+    }
+
+    fn quote_tokens(text: &str) -> proc_macro2::TokenStream {
+        text.parse().unwrap_or_default()
+    }
+
+    /// Appends a paragraph to a field's doc comment.
+    fn push_doc(field: &mut syn::Field, text: &str) {
+        field.attrs.push(syn::parse_quote!(#[doc = ""]));
+        field.attrs.push(syn::parse_quote!(#[doc = #text]));
+    }
 }
 
 fn fail(spec_path: &Path, problem: &str) -> ! {

@@ -8,11 +8,20 @@
 //!   interpreter (default: `$KATAVEN_BENCH_PYTHON`, else Python is skipped).
 //! * `--callgrind sdk|raw|decode-sdk|decode-raw N`: run only N sequential
 //!   calls (or decodes), for `valgrind --tool=callgrind`.
+//! * `--count sdk|raw|sdk-create|raw-create|none N [--server ADDR]`: the
+//!   deterministic mode (scripts/instructions.sh): one thread, a
+//!   current-thread runtime, the server in another process (this binary with
+//!   `--serve`, started here unless `--server` names one). After a warm-up,
+//!   `measured_calls` makes N sequential calls of one side; run under
+//!   `valgrind --tool=callgrind --collect-atstart=no
+//!   --toggle-collect='*measured_calls*'` it counts their instructions alone.
+//!   Prints the heap allocations per call (the counting allocator; the
+//!   server's are in the other process, so none of them count).
 //! * `--serve`: only run the server and print its address.
 //!
-//! Both sides talk to the same server in this process: a tokio TCP server on
-//! its own thread that answers every request with a canned HTTP/1.1
-//! keep-alive response and counts accepted connections.
+//! In the other modes both sides talk to the same server in this process: a
+//! tokio TCP server on its own thread that answers every request with a
+//! canned HTTP/1.1 keep-alive response and counts accepted connections.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
@@ -100,14 +109,23 @@ fn key_json(i: usize) -> String {
     )
 }
 
+/// What a create answers: a new key with its plaintext `public_key`.
+fn created_json() -> String {
+    let key = key_json(1);
+    format!(
+        r#"{},"public_key":"pk_live_acme_3Jm9vXc2LpW8nKd4Q7rT2xZ9"}}"#,
+        &key[..key.len() - 1]
+    )
+}
+
 fn list_json(n: usize) -> String {
     let keys: Vec<String> = (0..n).map(key_json).collect();
     format!("[{}]", keys.join(","))
 }
 
-fn http_response(body: &str) -> Vec<u8> {
+fn http_response(status: &str, body: &str) -> Vec<u8> {
     let mut out = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         body.len()
     )
     .into_bytes();
@@ -130,8 +148,16 @@ struct Server {
     accepted: Arc<AtomicUsize>,
 }
 
+/// The canned answers, shared by every connection.
+struct Canned {
+    small: Vec<u8>,
+    large: Vec<u8>,
+    created: Vec<u8>,
+}
+
 /// Starts the server on its own thread and current-thread runtime.
-/// `GET /large/...` answers the 10,000-key list, anything else the 10-key one.
+/// `GET /large/...` answers the 10,000-key list, a `POST` a created key (201),
+/// anything else the 10-key list.
 fn start_server() -> Server {
     let accepted = Arc::new(AtomicUsize::new(0));
     let counter = accepted.clone();
@@ -149,15 +175,18 @@ fn start_server() -> Server {
                     .expect("bind");
                 tx.send(listener.local_addr().expect("addr"))
                     .expect("send addr");
-                let small: Arc<[u8]> = http_response(&list_json(SMALL)).into();
-                let large: Arc<[u8]> = http_response(&list_json(LARGE)).into();
+                let canned = Arc::new(Canned {
+                    small: http_response("200 OK", &list_json(SMALL)),
+                    large: http_response("200 OK", &list_json(LARGE)),
+                    created: http_response("201 Created", &created_json()),
+                });
                 loop {
                     let Ok((socket, _)) = listener.accept().await else {
                         continue;
                     };
                     counter.fetch_add(1, Ordering::Relaxed);
                     let _ = socket.set_nodelay(true);
-                    tokio::spawn(serve_connection(socket, small.clone(), large.clone()));
+                    tokio::spawn(serve_connection(socket, canned.clone()));
                 }
             });
         })
@@ -168,21 +197,39 @@ fn start_server() -> Server {
     }
 }
 
-async fn serve_connection(mut socket: tokio::net::TcpStream, small: Arc<[u8]>, large: Arc<[u8]>) {
+/// The `Content-Length` of a request head, 0 without one.
+fn content_length(head: &[u8]) -> usize {
+    String::from_utf8_lossy(head)
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0)
+}
+
+async fn serve_connection(mut socket: tokio::net::TcpStream, canned: Arc<Canned>) {
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
     loop {
-        // Answer every complete request head in the buffer (GETs: no body).
+        // Answer every complete request (head and body) in the buffer.
         while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let whole = end + 4 + content_length(&buf[..end]);
+            if buf.len() < whole {
+                break;
+            }
             let response = if buf.starts_with(b"GET /large/") {
-                &large
+                &canned.large
+            } else if buf.starts_with(b"POST ") {
+                &canned.created
             } else {
-                &small
+                &canned.small
             };
             if socket.write_all(response).await.is_err() {
                 return;
             }
-            buf.drain(..end + 4);
+            buf.drain(..whole);
         }
         match socket.read(&mut chunk).await {
             Ok(0) | Err(_) => return,
@@ -204,8 +251,9 @@ fn sdk_client(base: &str) -> kataven::Client {
 
 /// The hand-written client, set up like the SDK's (src/client.rs): the same
 /// reqwest 0.13 build (no default features, so HTTP/1 only), the same
-/// rustls/ring config, the same default headers and connect timeout, and a
-/// 30 s request timeout (the SDK's per-attempt default).
+/// rustls/ring config, no redirects, no proxy for a loopback server, the same
+/// default headers and connect timeout, and a 30 s request timeout (the
+/// SDK's per-attempt default).
 fn raw_client() -> reqwest::Client {
     use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
     use rustls_platform_verifier::BuilderVerifierExt;
@@ -228,6 +276,13 @@ fn raw_client() -> reqwest::Client {
     headers.insert(USER_AGENT, HeaderValue::from_static("raw-bench/0.1"));
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        // As the SDK's own client (Client::http_client_builder): an API
+        // answer is never a redirect.
+        .redirect(reqwest::redirect::Policy::none())
+        // As the SDK's for a loopback base URL: no proxy from the
+        // environment (the SDK's rule, src/client.rs; it also skips reqwest's
+        // proxy matching on every request).
+        .no_proxy()
         .default_headers(headers)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
@@ -244,6 +299,34 @@ async fn raw_list(http: &reqwest::Client, url: &str) -> reqwest::Result<Vec<RawW
         .error_for_status()?
         .json()
         .await
+}
+
+/// The key both sides create: a name and a two-entry allowlist.
+const CREATE_NAME: &str = "acme.com production";
+const CREATE_ALLOWLIST: [&str; 2] = ["acme.com", "*.acme.com"];
+
+/// A create by hand: the generated request type (its `name` newtype checks
+/// the length, as the SDK's does), sent as JSON with the same headers, the
+/// answer decoded into the generated `DataCreatedWidgetKey`.
+async fn raw_create(
+    http: &reqwest::Client,
+    url: &str,
+) -> Result<kataven::raw::types::DataCreatedWidgetKey, Box<dyn std::error::Error>> {
+    let body = kataven::raw::types::HandlersCreateWidgetKeyRequest {
+        name: CREATE_NAME.to_string().try_into()?,
+        domain_allowlist: CREATE_ALLOWLIST.iter().map(|s| s.to_string()).collect(),
+        agent_id: None,
+    };
+    Ok(http
+        .post(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("api-version", "1.0.0")
+        .json(&body)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
 }
 
 #[derive(Clone)]
@@ -273,6 +356,107 @@ impl Sides {
             .await
             .expect("raw list")
             .len()
+    }
+    async fn sdk_create(&self) -> usize {
+        let created = self
+            .sdk
+            .widget_keys()
+            .create(CREATE_NAME)
+            .domain_allowlist(CREATE_ALLOWLIST)
+            .await
+            .expect("sdk create");
+        created.public_key.as_str().len()
+    }
+    async fn raw_create(&self) -> usize {
+        let created = raw_create(&self.raw, &self.url).await.expect("raw create");
+        created.public_key.len()
+    }
+    /// One call of a side named on the command line.
+    async fn call(&self, what: &str) {
+        match what {
+            "sdk" => assert_eq!(self.sdk_call().await, SMALL),
+            "raw" => assert_eq!(self.raw_call().await, SMALL),
+            "sdk-create" => assert!(self.sdk_create().await > 0),
+            "raw-create" => assert!(self.raw_create().await > 0),
+            "none" => {}
+            other => panic!("unknown side {other}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The deterministic mode (`--count`, scripts/instructions.sh).
+
+/// The calls callgrind counts: `--toggle-collect='*measured_calls*'` turns
+/// collection on when this function is entered and off when it returns, so
+/// the start-up, the warm-up and the server (another process) are left out.
+#[inline(never)]
+fn measured_calls(rt: &tokio::runtime::Runtime, sides: &Sides, what: &str, n: usize) {
+    rt.block_on(async {
+        for _ in 0..n {
+            sides.call(what).await;
+        }
+    });
+}
+
+/// `--count WHAT N`: warm up every side alike, then N calls of WHAT on one
+/// thread; prints the allocations per call.
+fn count_mode(args: &[String], what: &str, n: usize) {
+    let given = args
+        .iter()
+        .position(|a| a == "--server")
+        .and_then(|i| args.get(i + 1).cloned());
+    let mut child = None;
+    let addr: SocketAddr = match given {
+        Some(addr) => addr.parse().expect("--server ADDR"),
+        None => {
+            // The server in a process of its own: under valgrind it runs
+            // natively and none of its work is counted.
+            use std::io::BufRead;
+            let mut server = std::process::Command::new(std::env::current_exe().expect("exe"))
+                .arg("--serve")
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("server process");
+            let mut line = String::new();
+            std::io::BufReader::new(server.stdout.take().expect("stdout"))
+                .read_line(&mut line)
+                .expect("server address");
+            child = Some(server);
+            line.split_whitespace()
+                .find_map(|word| word.strip_prefix("http://"))
+                .and_then(|addr| addr.parse().ok())
+                .expect("the server's address")
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sides = Sides::new(addr);
+    rt.block_on(async {
+        // The same warm-up whatever is measured: the connections of both
+        // sides open, every code path run once.
+        for _ in 0..50 {
+            for side in ["sdk", "raw", "sdk-create", "raw-create"] {
+                sides.call(side).await;
+            }
+        }
+    });
+    let before = COUNT.load(Ordering::Relaxed);
+    let bytes = BYTES.load(Ordering::Relaxed);
+    measured_calls(&rt, &sides, what, n);
+    let count = COUNT.load(Ordering::Relaxed) - before;
+    let bytes = BYTES.load(Ordering::Relaxed) - bytes;
+    let per = |total: usize| total as f64 / n.max(1) as f64;
+    println!(
+        "calls={n} side={what} allocations_per_call={:.2} bytes_per_call={:.0}",
+        per(count),
+        per(bytes)
+    );
+    if let Some(mut child) = child {
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
@@ -379,7 +563,10 @@ async fn per_call(sides: &Sides, plan: &Plan, rows: &mut Vec<Row>) {
     }
     let mut sdk = Vec::new();
     let mut raw = Vec::new();
+    // The spread: each round's median ratio (both sides ran back to back).
+    let mut round_ratios = Vec::new();
     for round in 0..plan.latency_rounds {
+        let (sdk_from, raw_from) = (sdk.len(), raw.len());
         for side in [round % 2, 1 - round % 2] {
             for _ in 0..plan.latency_batch {
                 let start = Instant::now();
@@ -397,9 +584,25 @@ async fn per_call(sides: &Sides, plan: &Plan, rows: &mut Vec<Row>) {
                 }
             }
         }
+        let mut s = sdk[sdk_from..].to_vec();
+        let mut r = raw[raw_from..].to_vec();
+        s.sort();
+        r.sort();
+        round_ratios.push(us(percentile(&s, 50.0)) / us(percentile(&r, 50.0)));
     }
     sdk.sort();
     raw.sort();
+    round_ratios.sort_by(|a, b| a.total_cmp(b));
+    rows.push(Row {
+        what: format!(
+            "1. per call, median ratio of each of the {} rounds: lowest / highest",
+            round_ratios.len()
+        ),
+        sdk: format!("{:.3}", round_ratios.first().copied().unwrap_or(0.0)),
+        raw: format!("{:.3}", round_ratios.last().copied().unwrap_or(0.0)),
+        ratio: median_f(&mut round_ratios),
+        target: "-",
+    });
     for (label, p) in [("median", 50.0), ("p99", 99.0)] {
         let (s, r) = (percentile(&sdk, p), percentile(&raw, p));
         rows.push(Row {
@@ -748,6 +951,17 @@ fn main() {
     let plan = if quick { &QUICK } else { &FULL };
     let python = value("--python").or_else(|| std::env::var("KATAVEN_BENCH_PYTHON").ok());
 
+    if let Some(what) = value("--count") {
+        let n = args
+            .iter()
+            .position(|a| a == "--count")
+            .and_then(|i| args.get(i + 2))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        count_mode(&args, &what, n);
+        return;
+    }
+
     let server = start_server();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -832,6 +1046,16 @@ fn main() {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),
+    );
+    // The load beside the run: wall-clock ratios on a shared machine move
+    // with it (the instruction counts of `--count` do not).
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average (1, 5, 15 min) at the end: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     println!();
     println!("| benchmark | SDK | raw | SDK / raw | target | verdict |");

@@ -10,8 +10,11 @@
 # (b) touching a facade file recompiles the crate without re-running codegen
 #     (and, as a control, touching openapi.json does re-run it);
 # (c) clean debug builds, each in a fresh temporary target dir, of a tiny app
-#     that depends on kataven (default features = rustls/ring), on kataven with
-#     no TLS (--no-default-features), and on reqwest + serde + tokio alone
+#     that depends on kataven (default features = rustls/ring and codegen), on
+#     kataven with no TLS (`default-features = false, features = ["codegen"]`),
+#     on kataven with rustls but
+#     without `codegen` (built from the reviewed generated code), and on
+#     reqwest + serde + tokio alone
 #     (with the same rustls/ring TLS as the SDK). The TLS share is
 #     kataven(default) - kataven(no TLS). Codegen's share is the build script's
 #     run time plus the compile time of the crates only the build script needs
@@ -93,7 +96,7 @@ if [ -n "$script" ]; then
         t1=$(now)
         best="$best $(secs "$t0" "$t1" 3)"
     done
-    echo "build.rs run: $best s; generates $(wc -l <"$work/out/codegen.rs") lines"
+    echo "build.rs run: $best s; generates $(wc -c <"$work/out/codegen.rs") bytes (one line of tokens)"
 fi
 
 if $quick; then
@@ -164,7 +167,9 @@ async fn main() {
 tokio_dep='tokio = { version = "1", default-features = false, features = ["rt", "macros"] }'
 mkapp app_kataven "kataven = { path = \"$root\" }
 $tokio_dep" "$sdk_main"
-mkapp app_kataven_notls "kataven = { path = \"$root\", default-features = false }
+mkapp app_kataven_notls "kataven = { path = \"$root\", default-features = false, features = [\"codegen\"] }
+$tokio_dep" "$sdk_main"
+mkapp app_kataven_prebuilt "kataven = { path = \"$root\", default-features = false, features = [\"rustls\"] }
 $tokio_dep" "$sdk_main"
 mkapp app_raw "reqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls-no-provider\"] }
 rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }
@@ -173,8 +178,9 @@ serde = { version = \"1\", features = [\"derive\"] }
 $tokio_dep" "$raw_main"
 
 declare -A wall cpu
-# BUILD_COST_ORDER changes the order, to interleave repeated runs.
-for app in ${BUILD_COST_ORDER:-app_raw app_kataven_notls app_kataven}; do
+# BUILD_COST_ORDER changes the order, to interleave repeated runs, or leaves
+# apps out (app_kataven is needed for the shares).
+for app in ${BUILD_COST_ORDER:-app_raw app_kataven_notls app_kataven app_kataven_prebuilt}; do
     (
         cd "$work/$app"
         # Wall and CPU (user + sys) seconds: CPU time is the steadier
@@ -198,12 +204,15 @@ done
 (cd "$work/app_kataven" && cargo tree --offline -e normal,build --no-dedupe -p kataven) >"$work/tree.txt"
 # The TLS-only crates: in kataven's tree with default features, not without.
 (cd "$root" && cargo tree --offline -e normal,build --prefix none -p kataven) >"$work/tree_default.txt"
-(cd "$root" && cargo tree --offline -e normal,build --prefix none -p kataven --no-default-features) >"$work/tree_notls.txt"
+(cd "$root" && cargo tree --offline -e normal,build --prefix none -p kataven --no-default-features --features codegen) >"$work/tree_notls.txt"
 cp "$work/target-app_kataven/cargo-timings/cargo-timing.html" "${TMPDIR:-/tmp}/kataven-build-cost-timing.html"
-python3 - "$work" "${wall[app_raw]}" "${wall[app_kataven_notls]}" "${wall[app_kataven]}" \
-    "${cpu[app_raw]}" "${cpu[app_kataven_notls]}" "${cpu[app_kataven]}" <<'PY'
+python3 - "$work" "${wall[app_raw]:-0}" "${wall[app_kataven_notls]:-0}" "${wall[app_kataven]}" \
+    "${cpu[app_raw]:-0}" "${cpu[app_kataven_notls]:-0}" "${cpu[app_kataven]}" \
+    "${wall[app_kataven_prebuilt]:-0}" "${cpu[app_kataven_prebuilt]:-0}" <<'PY'
 import json, re, sys, glob
-work, raw, notls, sdk, craw, cnotls, csdk = sys.argv[1], *map(float, sys.argv[2:])
+work, raw, notls, sdk, craw, cnotls, csdk, pre, cpre = sys.argv[1], *map(float, sys.argv[2:])
+# BUILD_COST_ORDER may leave apps out; their rows then show 0.
+raw, craw = raw or float("nan"), craw or float("nan")
 build, runtime, section = set(), set(), "normal"
 for line in open(f"{work}/tree.txt").read().splitlines()[1:]:
     if line.startswith("["):
@@ -224,8 +233,10 @@ print()
 print("| clean debug build of the tiny app | wall | vs raw | CPU (user+sys) | vs raw |")
 print("|---|---:|---:|---:|---:|")
 print(f"| reqwest + serde + tokio (+ rustls/ring) | {raw:.1f} s | 1.00x | {craw:.1f} s | 1.00x |")
-print(f"| kataven, no TLS (`default-features = false`) | {notls:.1f} s | {notls/raw:.2f}x | {cnotls:.1f} s | {cnotls/craw:.2f}x |")
+print(f"| kataven, no TLS (`default-features = false, features = [\"codegen\"]`) | {notls:.1f} s | {notls/raw:.2f}x | {cnotls:.1f} s | {cnotls/craw:.2f}x |")
 print(f"| kataven (default: rustls/ring) | {sdk:.1f} s | {sdk/raw:.2f}x | {csdk:.1f} s | {csdk/craw:.2f}x |")
+if pre:
+    print(f"| kataven, rustls without `codegen` (from the reviewed generated code) | {pre:.1f} s | {pre/raw:.2f}x | {cpre:.1f} s | {cpre/craw:.2f}x |")
 print()
 print(f"TLS share of the kataven build: {sdk - notls:.1f} s wall ({(sdk - notls) / sdk:.0%}), {csdk - cnotls:.1f} s CPU ({(csdk - cnotls) / csdk:.0%})")
 tls_compile = sum(u["duration"] for u in units if f'{u["name"]}@{u["version"]}' in tls)
@@ -239,5 +250,12 @@ for u in units:
         print(f"  kataven{u.get('target', '')}: {u['duration']:.1f} s")
 script = sum(u["duration"] for u in units if u["name"] == "kataven" and "build-script" in u.get("target", "").replace(" ", "-"))
 print(f"  codegen in all (those crates + compiling and running build.rs): {codegen_compile + script:.1f} s ({(codegen_compile + script) / total:.0%})")
+pre_html = glob.glob(f"{work}/target-app_kataven_prebuilt/cargo-timings/cargo-timing.html")
+if pre_html:
+    pre_units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", open(pre_html[0]).read(), re.S).group(1))
+    pre_total = sum(u["duration"] for u in pre_units)
+    pre_codegen = sum(u["duration"] for u in pre_units if f'{u["name"]}@{u["version"]}' in only)
+    pre_script = sum(u["duration"] for u in pre_units if u["name"] == "kataven" and "build-script" in u.get("target", "").replace(" ", "-"))
+    print(f"without `codegen` (rustls): {len(pre_units)} units, {pre_total:.0f} s of unit time; codegen crates {pre_codegen:.1f} s, build.rs (compile + run: copies the reviewed code) {pre_script:.1f} s ({(pre_codegen + pre_script) / pre_total:.0%})")
 PY
 exit $fail

@@ -67,6 +67,11 @@
 //!   with the SDK's TLS setup, to make your own client from.
 //! - `native-tls`: the platform's TLS instead (build with
 //!   `default-features = false`).
+//! - `codegen` (default): the build script runs progenitor over the
+//!   vendored OpenAPI spec. Without it, the crate is built from the
+//!   generated code as last reviewed (the same code, checked against a fresh
+//!   generation in the crate's CI), and the code generator is not compiled:
+//!   `default-features = false, features = ["rustls"]` for a lighter build.
 //! - `mock`: [`mock::MockHub`].
 
 #![deny(missing_docs)]

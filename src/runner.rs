@@ -10,17 +10,18 @@
 
 use std::future::Future;
 
-use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
+use progenitor_client::{ByteStream, ClientInfo};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::http::{Answer, BodyProblem, Bound, Reply, Transport};
+use crate::http::{Answer, BodyProblem, Bound, Failure, Reply, Step, Transport};
 use crate::raw;
 use crate::shown_once::{self, OnceField};
+use crate::wire::{FromGenerated, decode_each};
 
 /// What a generated method returns.
 pub(crate) type Generated<T> =
-    std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
+    std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<ByteStream>>;
 
 /// How a resource's operation is judged.
 #[derive(Clone, Copy, Debug)]
@@ -61,44 +62,97 @@ impl Operation {
 /// One call of a generated method, under the SDK's rules.
 pub(crate) struct Call<'c> {
     operation: &'c Operation,
-    /// A copy of the client whose transport keeps this call's reply.
+    /// A copy of the client whose transport keeps this call's attempts.
     raw: raw::Client,
 }
 
 impl<'c> Call<'c> {
     /// A call of `operation` on (a per-call copy of) `raw`.
     pub(crate) fn new(raw: &raw::Client, operation: &'c Operation) -> Self {
-        let transport = raw.inner().for_call(operation.repeatable);
+        // The fields themselves: the base URL is shared (an `Arc`, build.rs),
+        // where `new_with_client` would copy it.
         Call {
             operation,
-            raw: raw::Client::new_with_client(raw.baseurl(), raw.client().clone(), transport),
+            raw: raw::Client {
+                baseurl: raw.baseurl.clone(),
+                client: raw.client.clone(),
+                inner: raw.inner.for_call(operation.repeatable),
+            },
         }
-    }
-
-    /// The generated client to call the method on.
-    pub(crate) fn raw(&self) -> &raw::Client {
-        &self.raw
     }
 
     fn transport(&self) -> &Transport {
         self.raw.inner()
     }
 
-    /// Awaits `generated` (a method called on [`raw`](Self::raw)) and
-    /// returns its decoded body. Any 2xx status is success, also one the spec
-    /// does not list, as long as the body decodes.
-    pub(crate) async fn json<T, F>(&self, generated: F) -> Result<T>
+    /// Runs `generated` (a generated method, called on the client it is
+    /// given) once per attempt, until the attempts are over. The runner
+    /// drives the retries, so that no request is copied in case one is
+    /// needed (see `http/hooks.rs`); the generated method builds each
+    /// request, the hooks send it.
+    async fn attempts<'s, T, G, F>(&'s self, generated: G) -> Result<Reply>
     where
-        T: DeserializeOwned,
+        G: Fn(&'s raw::Client) -> F,
         F: Future<Output = Generated<T>>,
     {
-        let result = generated.await;
-        let Some(reply) = self.transport().take_reply() else {
-            // The hook never ran: the request could not even be built.
-            return result
-                .map(ResponseValue::into_inner)
-                .map_err(before_sending);
-        };
+        loop {
+            let result = generated(&self.raw).await;
+            match self.transport().after_attempt().await {
+                Step::Again => {}
+                Step::Done(reply) => return Ok(reply),
+                // The hook never ran: the request could not even be built.
+                Step::NotSent => {
+                    return Err(match result {
+                        Err(err) => before_sending(err),
+                        Ok(_) => Error::Transport {
+                            operation: "request",
+                            message: "no answer".to_string(),
+                            attempts: 0,
+                            source: None,
+                            possibly_applied: None,
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    /// Runs `generated` and returns its decoded body (through the generated
+    /// type `T`) as the facade's `V`. Any 2xx status is success, also one the
+    /// spec does not list, as long as the body decodes.
+    pub(crate) async fn one<'s, T, V, G, F>(&'s self, generated: G) -> Result<V>
+    where
+        G: Fn(&'s raw::Client) -> F,
+        F: Future<Output = Generated<T>>,
+        T: DeserializeOwned,
+        V: FromGenerated<T>,
+    {
+        let reply = self.attempts(generated).await?;
+        self.decoded(reply, |body| {
+            serde_json::from_slice::<T>(body).map(V::from_generated)
+        })
+    }
+
+    /// Like [`one`](Self::one), for a generated method that returns a list:
+    /// each element is decoded through the generated type and converted as
+    /// it is read ([`decode_each`]).
+    pub(crate) async fn list<'s, T, V, G, F>(&'s self, generated: G) -> Result<Vec<V>>
+    where
+        G: Fn(&'s raw::Client) -> F,
+        F: Future<Output = Generated<Vec<T>>>,
+        T: DeserializeOwned,
+        V: FromGenerated<T>,
+    {
+        let reply = self.attempts(generated).await?;
+        self.decoded(reply, decode_each::<V, T>)
+    }
+
+    /// Judges a call's reply whose success body is to be decoded by `decode`.
+    fn decoded<V>(
+        &self,
+        reply: Reply,
+        decode: impl FnOnce(&[u8]) -> serde_json::Result<V>,
+    ) -> Result<V> {
         if let Some(origin) = &reply.redirected_to {
             return Err(self.redirected(&reply, origin));
         }
@@ -109,44 +163,38 @@ impl<'c> Call<'c> {
             write,
             applied_earlier,
             answer,
+            failure,
             ..
         } = reply;
         let write = Written {
             write,
             earlier: applied_earlier,
         };
-        match (result, answer) {
-            (Ok(value), Some(answer)) if answer.is_success() && answer.problem.is_none() => {
-                Ok(value.into_inner())
-            }
-            (result, None) => Err(self.no_answer(operation, attempts, bound, write, result.err())),
-            (_, Some(answer)) if !answer.is_success() => {
-                Err(self.api_error(operation, attempts, write, answer))
-            }
-            (_, Some(answer)) => match &answer.problem {
-                Some(problem) => Err(self.incomplete(operation, attempts, bound, &answer, problem)),
-                None => serde_json::from_slice::<T>(&answer.body).map_err(|e| {
-                    let problem = format!("its body did not decode: {e}");
-                    self.lost(operation, attempts, &answer, problem)
-                }),
-            },
+        let Some(answer) = answer else {
+            return Err(self.no_answer(operation, attempts, bound, write, failure));
+        };
+        if !answer.is_success() {
+            return Err(self.api_error(operation, attempts, write, answer));
+        }
+        match &answer.problem {
+            Some(problem) => Err(self.incomplete(operation, attempts, bound, &answer, problem)),
+            None => decode(&answer.body).map_err(|e| {
+                let problem = format!("its body did not decode: {e}");
+                self.lost(operation, attempts, &answer, problem)
+            }),
         }
     }
 
-    /// Awaits `generated` and returns the success status: for operations
+    /// Runs `generated` and returns the success status: for operations
     /// whose answer is the status alone ("Updated"), where a body that does
     /// not decode or breaks off after a 2xx must not turn a write that
     /// happened into an error the caller would retry.
-    pub(crate) async fn status<T, F>(&self, generated: F) -> Result<u16>
+    pub(crate) async fn status<'s, T, G, F>(&'s self, generated: G) -> Result<u16>
     where
+        G: Fn(&'s raw::Client) -> F,
         F: Future<Output = Generated<T>>,
     {
-        let result = generated.await;
-        let Some(reply) = self.transport().take_reply() else {
-            return result
-                .map(|value| value.status().as_u16())
-                .map_err(before_sending);
-        };
+        let reply = self.attempts(generated).await?;
         if let Some(origin) = &reply.redirected_to {
             return Err(self.redirected(&reply, origin));
         }
@@ -162,7 +210,7 @@ impl<'c> Call<'c> {
                 reply.attempts,
                 reply.bound,
                 written,
-                result.err(),
+                reply.failure,
             )),
         }
     }
@@ -230,19 +278,22 @@ impl<'c> Call<'c> {
         attempts: u32,
         bound: Bound,
         write: Written,
-        err: Option<progenitor_client::Error<ByteStream>>,
+        failure: Option<Failure>,
     ) -> Error {
-        use progenitor_client::Error as E;
-        let err = match err {
-            Some(
-                E::CommunicationError(err) | E::ResponseBodyError(err) | E::InvalidUpgrade(err),
-            ) => err,
-            other => {
+        let err = match failure {
+            Some(Failure::Failed(err)) => err,
+            Some(Failure::TimedOut) => {
+                return Error::Timeout {
+                    operation,
+                    which: bound.to_string(),
+                    attempts,
+                    possibly_applied: self.possibly_applied(write, true),
+                };
+            }
+            None => {
                 return Error::Transport {
                     operation,
-                    message: other
-                        .map(|e| self.transport().scrub(e.to_string()))
-                        .unwrap_or_else(|| "no answer".to_string()),
+                    message: "no answer".to_string(),
                     attempts,
                     source: None,
                     possibly_applied: self.possibly_applied(write, true),

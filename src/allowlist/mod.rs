@@ -437,6 +437,29 @@ impl FromStr for AllowlistEntry {
     }
 }
 
+impl AllowlistEntry {
+    /// Whether `text` is this entry's normal form (its `Display`), found
+    /// without writing that form out: most entries are written normalised,
+    /// and then the caller keeps the text it has.
+    pub(crate) fn is_written_as(&self, text: &str) -> bool {
+        /// Compares what is written with the rest of `text`.
+        struct Rest<'a>(&'a str);
+        impl fmt::Write for Rest<'_> {
+            fn write_str(&mut self, piece: &str) -> fmt::Result {
+                match self.0.strip_prefix(piece) {
+                    Some(rest) => {
+                        self.0 = rest;
+                        Ok(())
+                    }
+                    None => Err(fmt::Error),
+                }
+            }
+        }
+        let mut rest = Rest(text);
+        fmt::write(&mut rest, format_args!("{self}")).is_ok() && rest.0.is_empty()
+    }
+}
+
 impl fmt::Display for AllowlistEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(scheme) = self.scheme {
@@ -535,6 +558,25 @@ impl Origin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_knows_whether_it_is_written_normalised() {
+        for (text, normal) in [
+            ("acme.com", true),
+            ("*.acme.com", true),
+            ("https://acme.com", true),
+            ("localhost:*", true),
+            ("ACME.com", false),
+            ("https://acme.com:443", false),
+            ("HTTPS://acme.com", false),
+        ] {
+            let entry = ok(text);
+            assert_eq!(entry.is_written_as(text), normal, "{text}");
+            assert!(entry.is_written_as(&entry.to_string()), "{text}");
+        }
+        assert!(!ok("acme.com").is_written_as("acme.co"));
+        assert!(!ok("acme.com").is_written_as("acme.com.au"));
+    }
 
     fn ok(entry: &str) -> AllowlistEntry {
         match AllowlistEntry::parse(entry) {

@@ -8,7 +8,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::input::check_name;
 use crate::raw::types;
-use crate::wire::{FromGenerated, IntoGenerated};
+use crate::wire::IntoGenerated;
 
 /// A pending create; `.await` it or call [`send`](Self::send). Built by
 /// [`ApiKeys::create`](super::ApiKeys::create).
@@ -84,8 +84,7 @@ impl<'a> CreateApiKey<'a> {
             expiry: expiry.into_generated("expires_in_days")?,
         };
         let call = self.client.call(&CREATE);
-        let created = call.json(call.raw().create_api_key(None, &body)).await?;
-        Ok(CreatedApiKey::from_generated(created))
+        call.one(|raw| raw.create_api_key(None, &body)).await
     }
 }
 

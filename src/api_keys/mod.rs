@@ -38,7 +38,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::runner::Operation;
 use crate::shown_once::OnceField;
-use crate::wire::{FromGenerated, Param};
+use crate::wire::Param;
 
 /// The longest lifetime the Hub gives a key, in days.
 const MAX_EXPIRY_DAYS: u32 = 3650;
@@ -146,8 +146,7 @@ impl<'a> ApiKeys<'a> {
     /// ```
     pub async fn list(&self) -> Result<Vec<ApiKey>> {
         let call = self.client.call(&LIST);
-        let keys = call.json(call.raw().list_api_keys(None)).await?;
-        Ok(keys.into_iter().map(ApiKey::from_generated).collect())
+        call.list(|raw| raw.list_api_keys(None)).await
     }
 
     /// Starts creating a key named `name`; set its expiry on the builder,
@@ -205,7 +204,7 @@ impl<'a> ApiKeys<'a> {
         let id = key_id(id.as_ref())?;
         let call = self.client.call(&DELETE);
         // Any 2xx is success: as for widget keys, the status is undocumented.
-        call.status(call.raw().delete_api_key(id.get(), None))
+        call.status(|raw| raw.delete_api_key(id.get(), None))
             .await?;
         Ok(())
     }

@@ -90,7 +90,7 @@ impl<'a> UpdateApiKey<'a> {
         // `disabled: true` alone (revoke) is idempotent: retried like a read.
         let call = self.client.call(if revoke { &REVOKE } else { &UPDATE });
         // Any 2xx is success; the body ("Updated") says nothing more.
-        call.status(call.raw().update_api_key(id.get(), None, &body))
+        call.status(|raw| raw.update_api_key(id.get(), None, &body))
             .await?;
         Ok(())
     }

@@ -3,8 +3,13 @@
 //! error body up to [`MAX_ERROR_BODY`](super::settings::MAX_ERROR_BODY)
 //! (the rest of an error message is dropped, not an error).
 
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::Poll;
+
+use tokio::time::Sleep;
+
 use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt;
 
 /// What reading a body came to.
 #[derive(Debug)]
@@ -49,14 +54,41 @@ fn make_room(buffer: &mut BytesMut, needed: usize, claimed: Option<usize>, limit
     *buffer = grown;
 }
 
-/// Reads `body` to its end or to `limit` bytes. With `cut_is_fine` (an error
-/// body), reaching the limit is not a problem: the rest is dropped.
+/// `future`'s output, or `None` once `timer` has fired (no timer: no
+/// bound). The future is polled first, so one that is ready never looks at
+/// the clock. Hand-written over `tokio::time::timeout`, which makes a timer
+/// for each future it bounds: an attempt bounds its head and every body
+/// frame by one deadline, so it makes one timer and lends it to each await
+/// (`tokio::select!` would need tokio's `macros` feature).
+pub(crate) async fn within<F: Future>(
+    mut timer: Option<Pin<&mut Sleep>>,
+    future: F,
+) -> Option<F::Output> {
+    let mut future = pin!(future);
+    poll_fn(move |cx| {
+        if let Poll::Ready(out) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        match timer.as_mut() {
+            Some(timer) => timer.as_mut().poll(cx).map(|()| None),
+            None => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// Reads the body of `response` to its end or to `limit` bytes, before
+/// `timer` fires if one is given. With `cut_is_fine` (an error body), reaching
+/// the limit is not a problem: the rest is dropped. The body is read from
+/// the `reqwest::Response` itself (`chunk`), so that the response need not
+/// be taken apart and rebuilt.
 pub(crate) async fn read(
-    mut body: reqwest::Body,
-    content_length: Option<u64>,
+    response: &mut reqwest::Response,
     limit: usize,
     cut_is_fine: bool,
+    mut timer: Option<Pin<&mut Sleep>>,
 ) -> ReadBody {
+    let content_length = response.content_length();
     // A body that arrives in one frame (most small ones) is kept as it came,
     // without a copy; more frames are gathered into `buffer`, which grows
     // with what arrives.
@@ -64,12 +96,10 @@ pub(crate) async fn read(
     let mut buffer = BytesMut::new();
     let mut len = 0usize;
     let problem = loop {
-        match body.frame().await {
-            None => break None,
-            Some(Ok(frame)) => {
-                let Ok(data) = frame.into_data() else {
-                    continue; // trailers
-                };
+        match within(timer.as_mut().map(Pin::as_mut), response.chunk()).await {
+            None => break Some(BodyProblem::TimedOut),
+            Some(Ok(None)) => break None,
+            Some(Ok(Some(data))) => {
                 let room = limit.saturating_sub(len);
                 let too_large = data.len() > room;
                 let take = data.len().min(room);

@@ -1,21 +1,38 @@
 //! The SDK's behaviour for every call, generated or not, in progenitor's
 //! `ClientHooks` (so `kataven::raw` gets it too): the SDK's headers on each
-//! request (`pre`), and in `exec` the retry loop, per-attempt and total
+//! request (`pre`), and in `exec` the attempts, with per-attempt and total
 //! timeouts, bounded bodies and one tracing span per call.
+//!
+//! **Where the retry loop lives.** A call made through `raw()` is retried
+//! here, in `exec`, on a copy of the request (`execute` consumes it). A
+//! call of the facade is retried by the call runner instead, which runs the
+//! generated method again for each attempt: the copy that every request
+//! would otherwise pay for (`try_clone`: the URL, the headers, the body,
+//! ~4,800 instructions and 5 allocations per call, benches/sdk_vs_raw.rs
+//! `--count`) is then never made, and a retry, which is rare, builds its
+//! request afresh, as the first attempt did. The rules are the same either
+//! way (`attempt.rs`, `retry.rs`).
+//!
+//! **Who reads the answer.** In a facade call `exec` reads the body (inside
+//! the attempt, bounded) and leaves the outcome in the call's slot, and
+//! `post` then stops the generated method before it takes the response
+//! apart again (rebuilt around the body, headers cloned, decoded): the
+//! runner decodes the bytes it already holds, through the generated types.
+//! The facade's own timer bounds each attempt (`tokio::time::timeout_at`),
+//! not a timeout stored on the request (an extension map per request, six
+//! allocations per call); a `raw()` caller gets reqwest's own timeout error
+//! and the generated method's usual result.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
-use reqwest::{Method, Request, Response};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Request, Response};
 use tracing::Instrument;
 
-use super::body::{self, BodyProblem, ReadBody};
-use super::reply::{Answer, Bound, Reply, ReplySlot};
-use super::retry::{self, Decision, Ending, Policy};
-use super::settings::{MAX_ERROR_BODY, Settings};
+use super::attempt::{Next, Outcome, Progress, send_once};
+use super::reply::Reply;
 
 /// What every call accepts: the Hub answers a success with JSON and an error
 /// with plain text (`docs/hub-contract.md`; the spec's 4xx/5xx are
@@ -36,7 +53,7 @@ pub struct Transport {
 
 /// What every call of one client shares.
 pub(crate) struct Shared {
-    pub(crate) settings: Settings,
+    pub(crate) settings: super::Settings,
     /// Headers every request carries: the credentials (marked sensitive), the
     /// User-Agent, the account, the caller's extra headers.
     pub(crate) headers: HeaderMap,
@@ -51,13 +68,44 @@ pub(crate) struct Shared {
     pub(crate) callers_client: bool,
 }
 
-/// The part of a [`Transport`] that belongs to one call of the facade.
-#[derive(Clone)]
+/// The part of a [`Transport`] that belongs to one call of the facade. It
+/// lives in the call's own copy of the transport (no allocation of its own).
 struct CallScope {
     /// Repeating the request can do no harm (revoke), although its method
     /// says otherwise.
     repeatable: bool,
-    reply: ReplySlot,
+    /// The call's attempts so far, and the last one's outcome: written by
+    /// the hook, read by the runner between attempts.
+    slot: Mutex<Slot>,
+}
+
+#[derive(Default)]
+struct Slot {
+    progress: Option<Progress>,
+    last: Option<Outcome>,
+}
+
+/// A clone is a new, empty scope: a clone of a call's client is not that call.
+impl Clone for CallScope {
+    fn clone(&self) -> Self {
+        Self {
+            repeatable: self.repeatable,
+            slot: Mutex::default(),
+        }
+    }
+}
+
+/// What the runner does after an attempt of a facade call.
+// `Done` is how every call ends: boxing its `Reply` to shrink the others
+// would add an allocation to every call.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Step {
+    /// Run the generated method again (the delay has been waited).
+    Again,
+    /// The call is over.
+    Done(Reply),
+    /// Nothing was sent: the request could not even be built.
+    NotSent,
 }
 
 impl fmt::Debug for Transport {
@@ -77,21 +125,47 @@ impl Transport {
         }
     }
 
-    /// A copy for one call of the facade, which keeps the call's [`Reply`]
-    /// for [`take_reply`](Self::take_reply).
+    /// A copy for one call of the facade, whose attempts the runner drives
+    /// with [`after_attempt`](Self::after_attempt).
     pub(crate) fn for_call(&self, repeatable: bool) -> Self {
         Self {
             shared: self.shared.clone(),
             call: Some(CallScope {
                 repeatable,
-                reply: ReplySlot::default(),
+                slot: Mutex::default(),
             }),
         }
     }
 
-    /// What the call made with this copy learned; once.
-    pub(crate) fn take_reply(&self) -> Option<Reply> {
-        self.call.as_ref().and_then(|call| call.reply.take())
+    /// After the generated method of a facade call returned: whether to run
+    /// it again (after waiting the backoff), or what the call came to.
+    pub(crate) async fn after_attempt(&self) -> Step {
+        let Some(scope) = &self.call else {
+            return Step::NotSent;
+        };
+        let (progress, last) = match scope.slot.lock() {
+            Ok(mut slot) => (slot.progress.take(), slot.last.take()),
+            Err(_) => (None, None),
+        };
+        let (Some(mut progress), Some(last)) = (progress, last) else {
+            return Step::NotSent;
+        };
+        match progress
+            .after(&self.shared.settings, last.ending(), true)
+            .await
+        {
+            Next::Retry => {
+                drop(last);
+                if let Ok(mut slot) = scope.slot.lock() {
+                    slot.progress = Some(progress);
+                }
+                Step::Again
+            }
+            Next::Done => {
+                progress.log_end(&last);
+                Step::Done(progress.into_reply(last))
+            }
+        }
     }
 
     /// Whether this client authenticates with an API key (not a JWT).
@@ -106,7 +180,50 @@ impl Transport {
         scrub_token(text, self.shared.token.expose_secret())
     }
 
-    /// Sends `request` with retries; see `retry.rs` for the rules.
+    /// One attempt of a facade call: its outcome goes to the call's slot,
+    /// the response (its body read) back to the generated code, which `post`
+    /// stops before it looks at it.
+    async fn attempt(
+        &self,
+        scope: &CallScope,
+        http: &reqwest::Client,
+        request: Request,
+        operation: &'static str,
+    ) -> reqwest::Result<Response> {
+        let settings = &self.shared.settings;
+        let started = scope.slot.lock().ok().map(|mut slot| {
+            let progress = slot.progress.get_or_insert_with(|| {
+                Progress::start(settings, operation, &request, scope.repeatable)
+            });
+            (progress.plan(settings), progress.span.clone())
+        });
+        let Some((plan, span)) = started else {
+            return Ok(placeholder());
+        };
+        let attempt = send_once(
+            http,
+            request,
+            settings,
+            self.shared.callers_client,
+            plan,
+            true,
+        );
+        // With no subscriber listening, skip the instrumentation's per-poll
+        // work (~700 instructions per call, benches/sdk_vs_raw.rs).
+        let attempt = if span.is_disabled() {
+            attempt.await
+        } else {
+            attempt.instrument(span).await
+        };
+        let (outcome, response) = attempt.split();
+        if let Ok(mut slot) = scope.slot.lock() {
+            slot.last = Some(outcome);
+        }
+        Ok(response.unwrap_or_else(placeholder))
+    }
+
+    /// Sends a `raw()` call's `request` with retries; see `retry.rs` for the
+    /// rules.
     async fn send(
         &self,
         http: &reqwest::Client,
@@ -114,177 +231,74 @@ impl Transport {
         operation: &'static str,
     ) -> reqwest::Result<Response> {
         let settings = &self.shared.settings;
-        let method = request.method().clone();
-        // A write may have taken effect once its request could reach the Hub.
-        let write = !method.is_safe();
-        let repeatable = self.call.as_ref().is_some_and(|call| call.repeatable)
-            || method == Method::GET
-            || method == Method::HEAD;
-        let started = Instant::now();
-        let policy = Policy {
-            settings,
-            repeatable,
-            deadline: started.checked_add(settings.total_timeout),
-        };
-
-        let span = tracing::info_span!(
-            "kataven.request",
-            operation,
-            method = %method,
-            path = %super::path_template(request.url()),
-            status = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
+        let mut progress = Progress::start(settings, operation, &request, false);
+        let span = progress.span.clone();
         let attempts = async {
             let mut request = request;
-            let mut attempt = 0u32;
-            let mut applied_earlier = false;
             loop {
-                attempt = attempt.saturating_add(1);
-                let remaining = policy
-                    .deadline
-                    .map(|deadline| deadline.saturating_duration_since(Instant::now()));
-                let bound = match remaining {
-                    Some(left) if left < settings.attempt_timeout => {
-                        Bound::Total(settings.total_timeout)
-                    }
-                    _ => Bound::Attempt(settings.attempt_timeout),
-                };
-                let timeout = remaining.map_or(settings.attempt_timeout, |left| {
-                    left.min(settings.attempt_timeout)
-                });
-                *request.timeout_mut() = Some(timeout.max(std::time::Duration::from_millis(1)));
+                let plan = progress.plan(settings);
                 // A request whose body cannot be cloned (a stream) is never retried.
-                let next = if attempt <= settings.max_retries {
+                let next = if progress.attempts() <= settings.max_retries {
                     request.try_clone()
                 } else {
                     None
                 };
-
-                // Only the caller's client can follow a redirect; the copy of
-                // the URL is made for it alone.
-                let sent = self.shared.callers_client.then(|| request.url().clone());
-                let result = match http.execute(request).await {
-                    Ok(response) if sent.as_ref().is_some_and(|url| url != response.url()) => {
-                        Attempt::Redirected(response.url().origin().ascii_serialization())
-                    }
-                    Ok(response) => Attempt::read(response, settings).await,
-                    Err(err) => Attempt::Failed(err),
-                };
-                let ending = result.ending();
-                let decision = policy.after(attempt, ending, Instant::now(), retry::jitter());
-                match (decision, next) {
-                    (Decision::Retry { delay, reason }, Some(next)) => {
-                        tracing::info!(
-                            attempt,
-                            reason = %reason,
-                            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                            "kataven: retrying {operation}"
-                        );
-                        drop(result);
-                        applied_earlier |= ending.may_have_applied();
-                        tokio::time::sleep(delay).await;
-                        request = next;
-                    }
-                    _ => break (result, attempt, bound, applied_earlier),
+                let attempt = send_once(
+                    http,
+                    request,
+                    settings,
+                    self.shared.callers_client,
+                    plan,
+                    false,
+                )
+                .await;
+                let (outcome, response) = attempt.split();
+                match (
+                    progress
+                        .after(settings, outcome.ending(), next.is_some())
+                        .await,
+                    next,
+                ) {
+                    (Next::Retry, Some(next)) => request = next,
+                    _ => break (outcome, response),
                 }
             }
         };
-        // With no subscriber listening, skip the instrumentation's per-poll
-        // work (~700 instructions per call, benches/sdk_vs_raw.rs).
-        let (last, attempts, bound, applied_earlier) = if span.is_disabled() {
+        let (last, response) = if span.is_disabled() {
             attempts.await
         } else {
-            attempts.instrument(span.clone()).await
+            attempts.instrument(span).await
         };
-
-        span.record("attempts", attempts);
-        span.record(
-            "elapsed_ms",
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
-        let _entered = span.enter();
-        match last {
-            Attempt::Answered { parts, body } => {
-                let status = parts.status.as_u16();
-                span.record("status", status);
-                let request_id = request_id(&parts.headers);
-                if let Some(id) = request_id.as_ref().and_then(|id| id.to_str().ok()) {
-                    span.record("request_id", id);
-                }
-                match &body.problem {
-                    None if parts.status.is_success() => {
-                        tracing::debug!("kataven: {operation} answered {status}");
-                    }
-                    None => tracing::info!("kataven: {operation} answered {status}"),
-                    Some(problem) => tracing::info!(
-                        "kataven: {operation} answered {status} but its body did not arrive whole: {problem:?}"
-                    ),
-                }
-                if let Some(call) = &self.call {
-                    call.reply.put(Reply {
-                        operation,
-                        attempts,
-                        bound,
-                        write,
-                        applied_earlier,
-                        redirected_to: None,
-                        answer: Some(Answer {
-                            status,
-                            body: body.bytes.clone(),
-                            problem: body.problem,
-                            retry_after: retry_after(&parts.headers),
-                            request_id,
-                        }),
-                    });
-                }
-                // What arrived goes on to the generated code; a body that is
-                // not whole is judged by the runner from the reply.
+        progress.log_end(&last);
+        match (last, response) {
+            // What arrived goes on to the generated code.
+            (Outcome::Answered(answer), Some(response)) => {
+                let url = response.url().clone();
+                let (parts, _) = http::Response::from(response).into_parts();
                 Ok(Response::from(http::Response::from_parts(
-                    parts,
-                    reqwest::Body::from(body.bytes),
+                    super::with_url(parts, url),
+                    reqwest::Body::from(answer.body),
                 )))
             }
-            Attempt::Failed(err) => {
-                tracing::info!(error = %err, "kataven: {operation} failed");
-                if let Some(call) = &self.call {
-                    call.reply.put(Reply {
-                        operation,
-                        attempts,
-                        bound,
-                        write,
-                        applied_earlier,
-                        redirected_to: None,
-                        answer: None,
-                    });
-                }
-                Err(err)
-            }
-            Attempt::Redirected(origin) => {
-                tracing::warn!(
-                    "kataven: {operation} was answered from {origin} after a redirect; refused"
-                );
-                if let Some(call) = &self.call {
-                    call.reply.put(Reply {
-                        operation,
-                        attempts,
-                        bound,
-                        write,
-                        applied_earlier,
-                        redirected_to: Some(origin),
-                        answer: None,
-                    });
-                }
-                // The generated code gets an empty 502 to judge; the runner
-                // reads the reply and reports the redirect instead.
+            (Outcome::Failed(err), _) => Err(err),
+            // The generated code gets an empty 502 to judge: the answer of a
+            // redirect is not the Hub's. (Without the SDK's own timer, a
+            // timeout comes as `Failed`.)
+            _ => {
                 let mut refused = http::Response::new(reqwest::Body::from(""));
                 *refused.status_mut() = http::StatusCode::BAD_GATEWAY;
                 Ok(Response::from(refused))
             }
         }
     }
+}
+
+/// A stand-in response for the generated code of a facade call whose
+/// attempt had none (a failure, a timeout, a redirect refused): `post` stops
+/// the generated method before it looks at it, and the runner reads the
+/// outcome from the call's slot.
+fn placeholder() -> Response {
+    Response::from(http::Response::new(reqwest::Body::from("")))
 }
 
 /// `text` with `token` replaced by `[redacted]`, also where an echo changed
@@ -333,70 +347,6 @@ fn replace_ignoring_ascii_case(text: &str, needle: &str, with: &str) -> String {
     out
 }
 
-/// One attempt's result, with the body read (or not) to the end.
-enum Attempt {
-    /// Status and headers, and the body or what arrived of it.
-    Answered {
-        parts: http::response::Parts,
-        body: ReadBody,
-    },
-    /// No response at all.
-    Failed(reqwest::Error),
-    /// A response from another origin or path than the request's (its
-    /// origin): the caller's client followed a redirect.
-    Redirected(String),
-}
-
-impl Attempt {
-    async fn read(response: Response, settings: &Settings) -> Attempt {
-        let success = response.status().is_success();
-        let content_length = response.content_length();
-        let url = response.url().clone();
-        let (parts, body) = http::Response::from(response).into_parts();
-        let limit = if success {
-            settings.max_response_bytes
-        } else {
-            MAX_ERROR_BODY
-        };
-        let body = body::read(body, content_length, limit, !success).await;
-        Attempt::Answered {
-            parts: super::with_url(parts, url),
-            body,
-        }
-    }
-
-    fn ending(&self) -> Ending {
-        match self {
-            Attempt::Answered { parts, body } => match &body.problem {
-                None => Ending::Answered {
-                    status: parts.status.as_u16(),
-                    retry_after: retry_after(&parts.headers),
-                },
-                Some(BodyProblem::Broken(_)) => Ending::BodyBroken,
-                Some(BodyProblem::TimedOut) => Ending::BodyTimedOut,
-                Some(BodyProblem::TooLarge(_)) => Ending::BodyTooLarge,
-            },
-            Attempt::Redirected(_) => Ending::Redirected,
-            Attempt::Failed(err) if err.is_connect() => Ending::ConnectFailed,
-            Attempt::Failed(err) if err.is_timeout() => Ending::TimedOut,
-            Attempt::Failed(_) => Ending::Failed,
-        }
-    }
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<std::time::Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    retry::parse_retry_after(value, SystemTime::now())
-}
-
-/// The Hub's request id: `x-request-id`, else `request-id`.
-fn request_id(headers: &HeaderMap) -> Option<HeaderValue> {
-    headers
-        .get("x-request-id")
-        .or_else(|| headers.get("request-id"))
-        .cloned()
-}
-
 impl ClientHooks<Transport> for crate::raw::Client {
     async fn pre<E>(
         &self,
@@ -406,14 +356,23 @@ impl ClientHooks<Transport> for crate::raw::Client {
         let shared = &ClientInfo::inner(self).shared;
         let headers = request.headers_mut();
         headers.reserve(shared.headers.len() + 1);
-        for name in shared.headers.keys() {
-            // A header the generated code set from a parameter (an explicit
-            // `X-Account-ID`) wins over the client's; a client header given
-            // several times is sent with every value.
-            if !headers.contains_key(name) {
-                for value in shared.headers.get_all(name) {
-                    headers.append(name, value.clone());
+        // A header the generated code set from a parameter (an explicit
+        // `X-Account-ID`) wins over the client's; a client header given
+        // several times is sent with every value. `iter` yields the values
+        // of one name one after another, so whether the request had the name
+        // is asked once per name, before its first value is added.
+        let mut current: Option<(&HeaderName, bool)> = None;
+        for (name, value) in shared.headers.iter() {
+            let set_by_request = match current {
+                Some((seen, set)) if seen == name => set,
+                _ => {
+                    let set = headers.contains_key(name);
+                    current = Some((name, set));
+                    set
                 }
+            };
+            if !set_by_request {
+                headers.append(name, value.clone());
             }
         }
         let json_only = headers
@@ -426,8 +385,29 @@ impl ClientHooks<Transport> for crate::raw::Client {
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        ClientInfo::inner(self)
-            .send(ClientInfo::client(self), request, info.operation_id)
-            .await
+        let transport = ClientInfo::inner(self);
+        let http = ClientInfo::client(self);
+        match &transport.call {
+            Some(scope) => {
+                transport
+                    .attempt(scope, http, request, info.operation_id)
+                    .await
+            }
+            None => transport.send(http, request, info.operation_id).await,
+        }
+    }
+
+    /// In a facade call, stops the generated method here: the runner judges
+    /// the outcome the hook left and decodes the body it read (see the module
+    /// docs). A `raw()` call goes on as progenitor wrote it.
+    async fn post<E>(
+        &self,
+        _result: &reqwest::Result<Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        match ClientInfo::inner(self).call {
+            Some(_) => Err(progenitor_client::Error::Custom(String::new())),
+            None => Ok(()),
+        }
     }
 }

@@ -4,11 +4,13 @@
 //! - `settings`: the limits every call runs under, and their checks.
 //! - `retry`: when a request is sent again, and after how long (pure rules).
 //! - `body`: reading a body once, bounded once.
-//! - `reply`: what a call learned, handed from the hook to the call runner.
+//! - `attempt`: one attempt, and the bookkeeping of a call's attempts.
+//! - `reply`: what a facade call came to, for the call runner to judge.
 //! - `hooks`: progenitor's `ClientHooks`, which carries all of the above out
 //!   for the generated client (`raw` names its inner type, `Transport`:
 //!   the one import cycle progenitor forces).
 
+mod attempt;
 mod body;
 mod hooks;
 mod reply;
@@ -16,9 +18,9 @@ mod retry;
 mod settings;
 
 pub(crate) use body::BodyProblem;
-pub(crate) use hooks::Shared;
 pub use hooks::Transport;
-pub(crate) use reply::{Answer, Bound, Reply};
+pub(crate) use hooks::{Shared, Step};
+pub(crate) use reply::{Answer, Bound, Failure, Reply};
 pub(crate) use settings::{Backoff, DEFAULT_CONNECT_TIMEOUT, MAX_ERROR_BODY, Settings, saturate};
 
 /// The error and its causes in one line, e.g. `error sending request for url

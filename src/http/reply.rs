@@ -1,15 +1,13 @@
-//! What one call learned that progenitor's return value cannot carry.
+//! What one call of the facade came to, all attempts, as the transport saw
+//! it: the one value the call runner judges.
 //!
-//! The generated methods hand the `exec` hook's result (a
-//! `reqwest::Response` or a `reqwest::Error`) through their own status
-//! matching and decoding, which keeps only a status and headers (for a
-//! declared status) or the bytes (for a body that did not decode). What else
-//! the call learned (how many attempts it took, which timeout bounded the
-//! last one, what a broken body held, the request id) comes back here: the
-//! hook writes one [`Reply`] when the call is over, and the call runner reads
-//! it once. Nothing else is shared between the two.
+//! The runner drives the attempts of a facade call itself (it runs the
+//! generated method once per attempt; `hooks.rs` says why), and the hook
+//! leaves each attempt's outcome in the call's slot. When the attempts are
+//! over, this [`Reply`] says how many there were, which timeout bounded the
+//! last one, what a broken body held, the request id, and what a write may
+//! have done.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -35,9 +33,20 @@ pub(crate) struct Reply {
     pub(crate) applied_earlier: bool,
     /// The last answer, if there was one.
     pub(crate) answer: Option<Answer>,
+    /// Why there was no answer, when there was none and no redirect.
+    pub(crate) failure: Option<Failure>,
     /// Where the last answer came from, when that is not the URL sent (the
     /// caller's own client followed a redirect): the answer is not the Hub's.
     pub(crate) redirected_to: Option<String>,
+}
+
+/// Why the last attempt of a call had no answer.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The connection failed, broke, or reqwest's own timeout fired.
+    Failed(reqwest::Error),
+    /// No response head within the attempt's time.
+    TimedOut,
 }
 
 /// The last response of a call: everything the runner needs to judge it.
@@ -75,30 +84,5 @@ impl std::fmt::Display for Bound {
             Bound::Total(d) => write!(f, "total timeout of {d:?}"),
             Bound::Attempt(d) => write!(f, "attempt timeout of {d:?}"),
         }
-    }
-}
-
-/// Where the hook leaves the [`Reply`] of one call: written once, read once.
-/// It lives in the call's own copy of the transport (no allocation of its
-/// own); a clone is a new, empty slot, as a clone of a call's client is not
-/// that call.
-#[derive(Debug, Default)]
-pub(crate) struct ReplySlot(Mutex<Option<Reply>>);
-
-impl Clone for ReplySlot {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl ReplySlot {
-    pub(crate) fn put(&self, reply: Reply) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(reply);
-        }
-    }
-
-    pub(crate) fn take(&self) -> Option<Reply> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }

@@ -7,7 +7,7 @@ use super::{CREATE, CreatedWidgetKey, check_agent_id, check_allowlist, check_nam
 use crate::client::Client;
 use crate::error::Result;
 use crate::raw::types;
-use crate::wire::{FromGenerated, IntoGenerated};
+use crate::wire::IntoGenerated;
 
 /// A pending create; `.await` it or call [`send`](Self::send). Built by
 /// [`WidgetKeys::create`](super::WidgetKeys::create).
@@ -93,8 +93,7 @@ impl<'a> CreateWidgetKey<'a> {
             agent_id: self.agent_id.into_generated("agent_id")?,
         };
         let call = self.client.call(&CREATE);
-        let created = call.json(call.raw().create_widget_key(None, &body)).await?;
-        Ok(CreatedWidgetKey::from_generated(created))
+        call.one(|raw| raw.create_widget_key(None, &body)).await
     }
 }
 

@@ -40,7 +40,7 @@ use crate::error::{Error, Result};
 use crate::input::check_name;
 use crate::runner::Operation;
 use crate::shown_once::OnceField;
-use crate::wire::{FromGenerated, Param};
+use crate::wire::Param;
 
 /// What a 404 means for an operation on one key.
 const NO_SUCH_KEY: &str = "no widget key with this id in the account";
@@ -137,8 +137,7 @@ impl<'a> WidgetKeys<'a> {
     /// ```
     pub async fn list(&self) -> Result<Vec<WidgetKey>> {
         let call = self.client.call(&LIST);
-        let keys = call.json(call.raw().list_widget_keys(None)).await?;
-        Ok(keys.into_iter().map(WidgetKey::from_generated).collect())
+        call.list(|raw| raw.list_widget_keys(None)).await
     }
 
     /// Starts creating a key named `name`; set the allowlist and agent on the
@@ -207,7 +206,7 @@ impl<'a> WidgetKeys<'a> {
         let id = key_id(id.as_ref())?;
         let call = self.client.call(&DELETE);
         // Any 2xx is success: the Hub does not document delete's status.
-        call.status(call.raw().delete_widget_key(id.get(), None))
+        call.status(|raw| raw.delete_widget_key(id.get(), None))
             .await?;
         Ok(())
     }
@@ -265,11 +264,17 @@ fn check_agent_id(agent_id: &str) -> Result<()> {
 /// fails the call before anything is sent.
 fn check_allowlist(entries: Vec<String>) -> Result<Vec<String>> {
     entries
-        .iter()
+        .into_iter()
         .map(|entry| {
-            AllowlistEntry::parse(entry)
-                .map(|entry| entry.to_string())
-                .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))
+            let parsed = AllowlistEntry::parse(&entry)
+                .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))?;
+            // An entry written normalised is kept as it is: no new string
+            // (and the list is collected in place).
+            Ok(if parsed.is_written_as(&entry) {
+                entry
+            } else {
+                parsed.to_string()
+            })
         })
         .collect()
 }

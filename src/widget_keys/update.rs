@@ -150,7 +150,7 @@ impl<'a> UpdateWidgetKey<'a> {
         // `disabled: true` alone (revoke) is the Hub's one idempotent write.
         let call = self.client.call(if revoke { &REVOKE } else { &UPDATE });
         // Any 2xx is success; the body ("Updated") says nothing more.
-        call.status(call.raw().update_widget_key(id.get(), None, &body))
+        call.status(|raw| raw.update_widget_key(id.get(), None, &body))
             .await?;
         Ok(())
     }
