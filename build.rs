@@ -187,10 +187,12 @@ mod codegen {
         for body in patch_bodies(&json)? {
             merge_patch_fields(&mut file, &body)?;
         }
-        // Tokens, not formatted text: the compiler needs no layout, and
-        // formatting (prettyplease) would be one more crate in every app's
-        // build. The codegen snapshot test formats it for review.
-        Ok(quote::ToTokens::to_token_stream(&file).to_string())
+        // Formatted, not a bare token stream: this file is what an app's
+        // "go to definition", rustdoc's source view and a compiler error in
+        // `raw` show, and one line of tokens reads as nothing. prettyplease
+        // costs about a second of an app's clean build (BENCHMARKS.md, "Build
+        // cost"); an app that wants none of it turns `codegen` off.
+        Ok(prettyplease::unparse(&file))
     }
 
     /// Removes `Client::new` and makes `Client::new_with_client` crate-private.

@@ -96,7 +96,7 @@ if [ -n "$script" ]; then
         t1=$(now)
         best="$best $(secs "$t0" "$t1" 3)"
     done
-    echo "build.rs run: $best s; generates $(wc -c <"$work/out/codegen.rs") bytes (one line of tokens)"
+    echo "build.rs run: $best s; generates $(wc -l <"$work/out/codegen.rs") lines"
 fi
 
 if $quick; then
