@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::keys_file::{KeysFile, Kind};
+use crate::keys_file::{KeysFile, Kind, last8};
 use crate::output::{self, CliError, Out, quote};
 
 /// A key that has just been minted.
@@ -263,25 +263,9 @@ pub fn lost_note(key: Minted<'_>, saved_to: Option<&str>) -> String {
     }
 }
 
-/// The last 8 characters, as the Hub's `key_last8` shows them.
-pub fn last8(plaintext: &str) -> &str {
-    let start = plaintext
-        .char_indices()
-        .rev()
-        .nth(7)
-        .map_or(0, |(at, _)| at);
-    plaintext.get(start..).unwrap_or(plaintext)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn last8_takes_the_tail() {
-        assert_eq!(last8("pk_live_acme_0123456789"), "23456789");
-        assert_eq!(last8("short"), "short");
-    }
 
     #[test]
     fn debug_never_shows_a_plaintext() {

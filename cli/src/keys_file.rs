@@ -250,7 +250,7 @@ impl KeysFile {
                 .insert(name.to_string(), Value::String(plaintext.to_string()))
                 .and_then(|old| old.as_str().map(str::to_string))
                 .filter(|old| old != plaintext)?;
-            let mut to = format!("{name} …{}", crate::keep::last8(&old));
+            let mut to = format!("{name} …{}", self::last8(&old));
             // Taken by yet another plaintext: number it, never overwrite.
             let mut n: u32 = 2;
             while section
@@ -258,7 +258,7 @@ impl KeysFile {
                 .and_then(Value::as_str)
                 .is_some_and(|held| held != old)
             {
-                to = format!("{name} …{} ({n})", crate::keep::last8(&old));
+                to = format!("{name} …{} ({n})", self::last8(&old));
                 n = n.saturating_add(1);
             }
             section.insert(to.clone(), Value::String(old));
@@ -278,10 +278,7 @@ impl KeysFile {
         to: &str,
     ) -> Result<(), CliError> {
         let held = self.read()?;
-        if held
-            .get(kind, name)
-            .is_none_or(|p| crate::keep::last8(p) != last8)
-        {
+        if held.get(kind, name).is_none_or(|p| self::last8(p) != last8) {
             return Ok(());
         }
         self.edit(|contents| {
@@ -304,10 +301,10 @@ impl KeysFile {
     pub fn forget(&self, kind: Kind, name: &str, last8: &str) -> Result<(), CliError> {
         let marked = format!("{name} …{last8}");
         let held = self.read()?;
-        let Some(entry) = [name, marked.as_str()].into_iter().find(|n| {
-            held.get(kind, n)
-                .is_some_and(|p| crate::keep::last8(p) == last8)
-        }) else {
+        let Some(entry) = [name, marked.as_str()]
+            .into_iter()
+            .find(|n| held.get(kind, n).is_some_and(|p| self::last8(p) == last8))
+        else {
             return Ok(());
         };
         self.edit(|contents| {
@@ -393,5 +390,27 @@ fn create_private(path: &Path) -> io::Result<fs::File> {
             options.open(path)
         }
         other => other,
+    }
+}
+
+/// The last 8 characters of a plaintext, as the Hub's `key_last8` shows
+/// them: how a kept plaintext is matched to a listed key.
+pub fn last8(plaintext: &str) -> &str {
+    let start = plaintext
+        .char_indices()
+        .rev()
+        .nth(7)
+        .map_or(0, |(at, _)| at);
+    plaintext.get(start..).unwrap_or(plaintext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last8;
+
+    #[test]
+    fn last8_takes_the_tail() {
+        assert_eq!(last8("pk_live_acme_0123456789"), "23456789");
+        assert_eq!(last8("short"), "short");
     }
 }

@@ -9,7 +9,7 @@ use kataven::{ApiKey, WidgetKey};
 use serde_json::{Value, json};
 
 use super::desired::{Desired, DesiredApiKey, DesiredKey};
-use crate::keep::last8;
+use crate::keys_file::last8;
 use crate::keys_file::{Contents, Kind};
 use crate::output::{CliError, list, quote, when};
 
