@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::keys_file::{KeysFile, Kind, last8};
+use crate::keys_file::{KeysFile, Kind};
 use crate::output::{self, CliError, Out, quote};
 
 /// A key that has just been minted.
