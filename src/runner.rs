@@ -19,6 +19,17 @@ use crate::raw;
 use crate::shown_once::{self, OnceField};
 use crate::wire::{FromGenerated, decode_each};
 
+/// A builder's `send()` future, boxed for its `IntoFuture` (whose type must
+/// be named, and an `async fn`'s future cannot be on stable Rust). The
+/// allocation is made first and the future written into it: `Box::pin(f)`
+/// builds the future on the stack and copies all of it in, and a facade
+/// call's future is several KB (the generated method's, reqwest's and the
+/// timer's state); the copy was a measurable part of create's cost
+/// (BENCHMARKS.md, "Instructions and allocations per call").
+pub(crate) fn boxed_send<F: Future>(send: impl FnOnce() -> F) -> std::pin::Pin<Box<F>> {
+    Box::into_pin(Box::write(Box::new_uninit(), send()))
+}
+
 /// What a generated method returns.
 pub(crate) type Generated<T> =
     std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<ByteStream>>;

@@ -101,6 +101,40 @@ impl Host {
     }
 }
 
+/// Whether `name` is a domain name that [`Host::parse`] accepts as it is
+/// written: lowercase ASCII letters, digits, `-` and `.`, in labels of 1 to
+/// 63 bytes that do not start or end with `-`, 253 bytes at most, and not
+/// read as an IPv4 address. One pass over the bytes, no allocation; `false`
+/// also for names that parse but not to themselves (uppercase), which the
+/// caller then parses in full.
+pub(super) fn is_plain_lowercase_name(name: &str) -> bool {
+    // One loop over the bytes rather than `split('.')` and a pass per label:
+    // this runs for every entry of every create and update.
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() > 253 {
+        return false;
+    }
+    // The name is at most 253 bytes here, so the count cannot overflow.
+    let mut label_len: usize = 0;
+    let mut previous = b'.';
+    for &b in bytes {
+        match b {
+            b'.' => {
+                // An empty label, or one ending in `-` or over 63 bytes.
+                if previous == b'.' || previous == b'-' || label_len > 63 {
+                    return false;
+                }
+                label_len = 0;
+            }
+            b'-' if previous == b'.' => return false,
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => label_len = label_len.saturating_add(1),
+            _ => return false,
+        }
+        previous = b;
+    }
+    previous != b'.' && previous != b'-' && label_len <= 63 && !ends_in_a_number(name)
+}
+
 /// Whether `name` is `localhost` or one of its subdomains.
 pub(super) fn is_localhost(name: &str) -> bool {
     name == "localhost" || name.ends_with(".localhost")

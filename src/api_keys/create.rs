@@ -92,6 +92,6 @@ impl<'a> IntoFuture for CreateApiKey<'a> {
     type Output = Result<CreatedApiKey>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        crate::runner::boxed_send(|| self.send())
     }
 }

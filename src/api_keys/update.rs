@@ -100,6 +100,6 @@ impl<'a> IntoFuture for UpdateApiKey<'a> {
     type Output = Result<()>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        crate::runner::boxed_send(|| self.send())
     }
 }

@@ -101,6 +101,6 @@ impl<'a> IntoFuture for CreateWidgetKey<'a> {
     type Output = Result<CreatedWidgetKey>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        crate::runner::boxed_send(|| self.send())
     }
 }

@@ -266,6 +266,9 @@ fn check_allowlist(entries: Vec<String>) -> Result<Vec<String>> {
     entries
         .into_iter()
         .map(|entry| {
+            if AllowlistEntry::is_plain_and_normalised(&entry) {
+                return Ok(entry);
+            }
             let parsed = AllowlistEntry::parse(&entry)
                 .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))?;
             // An entry written normalised is kept as it is: no new string
