@@ -9,11 +9,12 @@
 #   scripts/instructions.sh --calls N  another N
 #
 # Fails when the SDK's instructions per call exceed MAX_RATIO (default 1.05)
-# times the raw side's for list(), or MAX_RATIO_CREATE (default 1.10) for
-# create. create's bound is looser because create misses the 1.05 today
-# (1.09: the facade's input checks and the boxed IntoFuture, which the raw
-# side has no counterpart for; BENCHMARKS.md): the bound holds it where it
-# is until that is fixed, then should come down to 1.05. Needs valgrind
+# times the raw side's for list(), or MAX_RATIO_CREATE (default 1.06) for
+# create. create is at 1.047 (BENCHMARKS.md: the facade's input checks and
+# the boxed IntoFuture, which the raw side has no counterpart for, and the
+# generated method's own request building); its bound leaves 1.3% for the
+# +-0.4% that code layout moves a count between unrelated builds, so that
+# only a real regression fails it. Needs valgrind
 # (installed with apt-get when missing and running as root, as .ci/run does
 # for OpenSSL).
 set -euo pipefail
@@ -21,7 +22,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 calls=200
 max_ratio="${MAX_RATIO:-1.05}"
-max_ratio_create="${MAX_RATIO_CREATE:-1.10}"
+max_ratio_create="${MAX_RATIO_CREATE:-1.06}"
 while [ $# -gt 0 ]; do
     case "$1" in
         --calls) calls="$2"; shift 2 ;;

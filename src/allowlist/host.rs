@@ -132,7 +132,11 @@ pub(super) fn is_plain_lowercase_name(name: &str) -> bool {
         }
         previous = b;
     }
-    previous != b'.' && previous != b'-' && label_len <= 63 && !ends_in_a_number(name)
+    // The last label is the name's last `label_len` bytes.
+    let last_label = name
+        .get(name.len().saturating_sub(label_len)..)
+        .unwrap_or(name);
+    previous != b'.' && previous != b'-' && label_len <= 63 && !is_a_number(last_label)
 }
 
 /// Whether `name` is `localhost` or one of its subdomains.
@@ -149,7 +153,11 @@ pub(super) fn is_proper_subdomain(name: &str, parent: &str) -> bool {
 
 /// The URL Standard's test: the last label is all digits, or `0x` + hex.
 fn ends_in_a_number(host: &str) -> bool {
-    let last = host.rsplit('.').next().unwrap_or(host);
+    is_a_number(host.rsplit('.').next().unwrap_or(host))
+}
+
+/// Whether a label is all digits, or `0x` + hex: a number, to a browser.
+fn is_a_number(last: &str) -> bool {
     let hex = last
         .strip_prefix("0x")
         .or_else(|| last.strip_prefix("0X"))
