@@ -438,17 +438,33 @@ impl FromStr for AllowlistEntry {
 }
 
 impl AllowlistEntry {
+    /// `entry` checked and in its normal form, as a request sends it: the
+    /// same `String` when it is already written normalised (no new string,
+    /// and a list is collected in place), else the normal form. The error
+    /// says what is wrong, as [`parse`](Self::parse)'s does.
+    pub(crate) fn normalised(entry: String) -> Result<String, AllowlistError> {
+        if Self::is_plain_and_normalised(&entry) {
+            return Ok(entry);
+        }
+        let parsed = Self::parse(&entry)?;
+        Ok(if parsed.is_written_as(&entry) {
+            entry
+        } else {
+            parsed.to_string()
+        })
+    }
+
     /// Whether `entry` is valid and already in its normal form, told without
     /// building it, for the form almost every list is written in: a
     /// lowercase domain name (`acme.com`) or a wildcard over one
     /// (`*.acme.com`, not over a public suffix), with no scheme and no port.
-    /// `false` means only "not told here": the caller parses in full (which
-    /// also says what is wrong). A create checks each entry before it sends
-    /// (the rules), and parsing builds the entry's strings and walks its
-    /// characters several times: about three quarters of create's extra cost
-    /// over a hand-written call was that (BENCHMARKS.md). The
+    /// `false` means only "not told here": [`normalised`](Self::normalised)
+    /// then parses in full. A create checks each entry before it sends (the
+    /// rules), and parsing builds the entry's strings and walks its
+    /// characters several times: about half of create's extra cost over a
+    /// hand-written call was that (BENCHMARKS.md). The
     /// `the_quick_check_agrees_with_parse` test holds the two readings equal.
-    pub(crate) fn is_plain_and_normalised(entry: &str) -> bool {
+    fn is_plain_and_normalised(entry: &str) -> bool {
         match entry.strip_prefix("*.") {
             Some(parent) => {
                 host::is_plain_lowercase_name(parent)
@@ -461,7 +477,7 @@ impl AllowlistEntry {
     /// Whether `text` is this entry's normal form (its `Display`), found
     /// without writing that form out: most entries are written normalised,
     /// and then the caller keeps the text it has.
-    pub(crate) fn is_written_as(&self, text: &str) -> bool {
+    fn is_written_as(&self, text: &str) -> bool {
         /// Compares what is written with the rest of `text`.
         struct Rest<'a>(&'a str);
         impl fmt::Write for Rest<'_> {
@@ -658,6 +674,27 @@ mod tests {
                     "quick check missed {entry:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn normalised_keeps_normal_text_and_rewrites_the_rest() {
+        for (entry, normal) in [
+            ("acme.com", "acme.com"),
+            ("*.acme.com", "*.acme.com"),
+            ("ACME.com", "acme.com"),
+            ("HTTPS://acme.com:443", "https://acme.com"),
+            ("[0:0::1]:3000", "[::1]:3000"),
+        ] {
+            assert_eq!(
+                AllowlistEntry::normalised(entry.to_string()).as_deref(),
+                Ok(normal),
+                "{entry}"
+            );
+        }
+        for bad in ["*.co.uk", "acme..com", "acme.com/pricing", ""] {
+            let err = AllowlistEntry::normalised(bad.to_string()).unwrap_err();
+            assert_eq!(err.entry(), bad);
         }
     }
 

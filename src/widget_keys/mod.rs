@@ -266,18 +266,8 @@ fn check_allowlist(entries: Vec<String>) -> Result<Vec<String>> {
     entries
         .into_iter()
         .map(|entry| {
-            if AllowlistEntry::is_plain_and_normalised(&entry) {
-                return Ok(entry);
-            }
-            let parsed = AllowlistEntry::parse(&entry)
-                .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))?;
-            // An entry written normalised is kept as it is: no new string
-            // (and the list is collected in place).
-            Ok(if parsed.is_written_as(&entry) {
-                entry
-            } else {
-                parsed.to_string()
-            })
+            AllowlistEntry::normalised(entry)
+                .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))
         })
         .collect()
 }
