@@ -27,7 +27,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, Entry, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Request, Response};
 use tracing::Instrument;
 
@@ -359,27 +359,36 @@ impl ClientHooks<Transport> for crate::raw::Client {
         // A header the generated code set from a parameter (an explicit
         // `X-Account-ID`) wins over the client's; a client header given
         // several times is sent with every value. `iter` yields the values
-        // of one name one after another, so whether the request had the name
-        // is asked once per name, before its first value is added.
+        // of one name one after another: the first value of a name goes in
+        // through `entry` (one lookup, which also says whether the request
+        // had the name), the others are appended after it.
         let mut current: Option<(&HeaderName, bool)> = None;
         for (name, value) in shared.headers.iter() {
-            let set_by_request = match current {
-                Some((seen, set)) if seen == name => set,
-                _ => {
-                    let set = headers.contains_key(name);
-                    current = Some((name, set));
-                    set
+            match current {
+                Some((seen, set_by_request)) if seen == name => {
+                    if !set_by_request {
+                        headers.append(name, value.clone());
+                    }
                 }
-            };
-            if !set_by_request {
-                headers.append(name, value.clone());
+                _ => {
+                    let set_by_request = match headers.entry(name) {
+                        Entry::Occupied(_) => true,
+                        Entry::Vacant(vacant) => {
+                            vacant.insert(value.clone());
+                            false
+                        }
+                    };
+                    current = Some((name, set_by_request));
+                }
             }
         }
-        let json_only = headers
-            .get(ACCEPT)
-            .is_none_or(|accept| accept == "application/json");
-        if json_only {
-            headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_JSON_OR_TEXT));
+        // One lookup: swap the SDK's `Accept` in, and put back an `Accept`
+        // that asked for more than JSON.
+        let accept = HeaderValue::from_static(ACCEPT_JSON_OR_TEXT);
+        if let Some(asked) = headers.insert(ACCEPT, accept)
+            && asked != "application/json"
+        {
+            headers.insert(ACCEPT, asked);
         }
         Ok(())
     }
