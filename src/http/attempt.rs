@@ -9,7 +9,7 @@
 use std::pin::pin;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, Request, Response};
 
 use super::body::{self, BodyProblem, ReadBody};
@@ -45,42 +45,51 @@ pub(crate) struct Plan {
 /// `own_timer`: bound the head and the body by `plan.deadline` here (a call
 /// of the facade); without it the request carries the timeout for reqwest
 /// to enforce (a `raw()` call, whose caller gets reqwest's own error).
-pub(crate) async fn send_once(
+///
+/// Not an `async fn`: the request goes to reqwest here, and the future keeps
+/// only reqwest's (boxed) one and what the answer is judged by. An `async
+/// fn` would keep the 264-byte request in its state twice (the argument and
+/// the rebinding), and every future that awaits this one is as large as it
+/// is plus its own state: each level is copied once into its parent, so
+/// the size is paid at every level of a call (BENCHMARKS.md, "Instructions
+/// and allocations per call").
+pub(crate) fn send_once(
     http: &reqwest::Client,
     mut request: Request,
     settings: &Settings,
     callers_client: bool,
     plan: Plan,
     own_timer: bool,
-) -> Attempt {
+) -> impl Future<Output = Attempt> + Send + use<> {
     let deadline = if own_timer {
         plan.deadline
     } else {
         *request.timeout_mut() = Some(plan.timeout.max(Duration::from_millis(1)));
         None
     };
-    // One timer for the head and every body frame.
-    let mut timer = pin!(deadline.map(|deadline| tokio::time::sleep_until(deadline.into())));
     // Only the caller's client can follow a redirect; the copy of the URL is
     // made for it alone.
     let sent = callers_client.then(|| request.url().clone());
-    let response = match body::within(timer.as_mut().as_pin_mut(), http.execute(request)).await {
-        None => return Attempt::TimedOut,
-        Some(Err(err)) => return Attempt::Failed(err),
-        Some(Ok(response)) => response,
-    };
-    if sent.as_ref().is_some_and(|url| url != response.url()) {
-        return Attempt::Redirected(response.url().origin().ascii_serialization());
+    let limits = (settings.max_response_bytes, MAX_ERROR_BODY);
+    // reqwest's future does nothing until it is polled.
+    let pending = http.execute(request);
+    async move {
+        // One timer for the head and every body frame.
+        let mut timer = pin!(deadline.map(|deadline| tokio::time::sleep_until(deadline.into())));
+        let response = match body::within(timer.as_mut().as_pin_mut(), pending).await {
+            None => return Attempt::TimedOut,
+            Some(Err(err)) => return Attempt::Failed(err),
+            Some(Ok(response)) => response,
+        };
+        if sent.as_ref().is_some_and(|url| url != response.url()) {
+            return Attempt::Redirected(response.url().origin().ascii_serialization());
+        }
+        let mut response = response;
+        let success = response.status().is_success();
+        let limit = if success { limits.0 } else { limits.1 };
+        let body = body::read(&mut response, limit, !success, timer.as_mut().as_pin_mut()).await;
+        Attempt::Answered { response, body }
     }
-    let mut response = response;
-    let success = response.status().is_success();
-    let limit = if success {
-        settings.max_response_bytes
-    } else {
-        MAX_ERROR_BODY
-    };
-    let body = body::read(&mut response, limit, !success, timer.as_mut().as_pin_mut()).await;
-    Attempt::Answered { response, body }
 }
 
 /// What the bookkeeping keeps of an attempt.
@@ -151,15 +160,22 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry::parse_retry_after(value, SystemTime::now())
 }
 
-/// The Hub's request id: `x-request-id`, else `request-id`. The names are
-/// made once: looking a header up by `&str` parses the name every time.
+/// The Hub's request id: `x-request-id`, else `request-id`. One pass over
+/// the response's few headers (hyper accepts at most 100), comparing
+/// lengths first: two lookups by name hash each name and probe the map,
+/// which cost ~250 instructions per call (benches/sdk_vs_raw.rs `--count`),
+/// and this runs for every answer, successes included (a success whose body
+/// does not decode reports it).
 fn request_id(headers: &HeaderMap) -> Option<HeaderValue> {
-    static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-    static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
-    headers
-        .get(&X_REQUEST_ID)
-        .or_else(|| headers.get(&REQUEST_ID))
-        .cloned()
+    let mut fallback = None;
+    for (name, value) in headers {
+        match name.as_str() {
+            "x-request-id" => return Some(value.clone()),
+            "request-id" if fallback.is_none() => fallback = Some(value),
+            _ => {}
+        }
+    }
+    fallback.cloned()
 }
 
 /// A call's attempts so far.

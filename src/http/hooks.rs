@@ -24,6 +24,7 @@
 //! and the generated method's usual result.
 
 use std::fmt;
+use std::pin::pin;
 use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -200,20 +201,22 @@ impl Transport {
         let Some((plan, span)) = started else {
             return Ok(placeholder());
         };
-        let attempt = send_once(
+        // Pinned here and awaited through the pin: awaiting it by value would
+        // keep a second copy of it in this future's state.
+        let mut attempt = pin!(send_once(
             http,
             request,
             settings,
             self.shared.callers_client,
             plan,
             true,
-        );
+        ));
         // With no subscriber listening, skip the instrumentation's per-poll
         // work (~700 instructions per call, benches/sdk_vs_raw.rs).
         let attempt = if span.is_disabled() {
-            attempt.await
+            attempt.as_mut().await
         } else {
-            attempt.instrument(span).await
+            attempt.as_mut().instrument(span).await
         };
         let (outcome, response) = attempt.split();
         if let Ok(mut slot) = scope.slot.lock() {
@@ -402,7 +405,10 @@ impl ClientHooks<Transport> for crate::raw::Client {
                     .attempt(scope, http, request, info.operation_id)
                     .await
             }
-            None => transport.send(http, request, info.operation_id).await,
+            // Boxed: a `raw()` call's future (its retry loop, a copy of the
+            // request) is larger than an attempt's, and unboxed every facade
+            // call's future would be as large, at every level above this one.
+            None => Box::pin(transport.send(http, request, info.operation_id)).await,
         }
     }
 
