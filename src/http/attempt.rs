@@ -366,3 +366,30 @@ impl Progress {
         reply
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn the_request_id_is_x_request_id_else_request_id() {
+        let id = |pairs| request_id(&headers(pairs));
+        assert_eq!(id(&[("x-request-id", "a")]).unwrap(), "a");
+        assert_eq!(id(&[("request-id", "b")]).unwrap(), "b");
+        // Whichever comes first, x-request-id wins.
+        assert_eq!(id(&[("request-id", "b"), ("x-request-id", "a")]).unwrap(), "a");
+        assert_eq!(id(&[("x-request-id", "a"), ("request-id", "b")]).unwrap(), "a");
+        // Of several values, the first.
+        assert_eq!(id(&[("request-id", "b"), ("request-id", "c")]).unwrap(), "b");
+        assert_eq!(id(&[("content-type", "text/plain"), ("x-request-idx", "z")]), None);
+        assert_eq!(id(&[]), None);
+    }
+}
