@@ -8,7 +8,7 @@
 //!   interpreter (default: `$KATAVEN_BENCH_PYTHON`, else Python is skipped).
 //! * `--callgrind sdk|raw|decode-sdk|decode-raw N`: run only N sequential
 //!   calls (or decodes), for `valgrind --tool=callgrind`.
-//! * `--count sdk|raw|sdk-create|raw-create|none N [--server ADDR]`: the
+//! * `--count sdk|raw|sdk-create|sdk-create-send|raw-create|none N [--server ADDR]`: the
 //!   deterministic mode (scripts/instructions.sh): one thread, a
 //!   current-thread runtime, the server in another process (this binary with
 //!   `--serve`, started here unless `--server` names one). After a warm-up,
@@ -367,6 +367,18 @@ impl Sides {
             .expect("sdk create");
         created.public_key.as_str().len()
     }
+    /// The same create through `send()`, whose future is not boxed.
+    async fn sdk_create_send(&self) -> usize {
+        let created = self
+            .sdk
+            .widget_keys()
+            .create(CREATE_NAME)
+            .domain_allowlist(CREATE_ALLOWLIST)
+            .send()
+            .await
+            .expect("sdk create");
+        created.public_key.as_str().len()
+    }
     async fn raw_create(&self) -> usize {
         let created = raw_create(&self.raw, &self.url).await.expect("raw create");
         created.public_key.len()
@@ -377,6 +389,7 @@ impl Sides {
             "sdk" => assert_eq!(self.sdk_call().await, SMALL),
             "raw" => assert_eq!(self.raw_call().await, SMALL),
             "sdk-create" => assert!(self.sdk_create().await > 0),
+            "sdk-create-send" => assert!(self.sdk_create_send().await > 0),
             "raw-create" => assert!(self.raw_create().await > 0),
             "none" => {}
             other => panic!("unknown side {other}"),
@@ -438,7 +451,7 @@ fn count_mode(args: &[String], what: &str, n: usize) {
         // The same warm-up whatever is measured: the connections of both
         // sides open, every code path run once.
         for _ in 0..50 {
-            for side in ["sdk", "raw", "sdk-create", "raw-create"] {
+            for side in ["sdk", "raw", "sdk-create", "sdk-create-send", "raw-create"] {
                 sides.call(side).await;
             }
         }

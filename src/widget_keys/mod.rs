@@ -262,12 +262,12 @@ fn check_agent_id(agent_id: &str) -> Result<()> {
 
 /// Validates every entry and returns them normalised; the first bad entry
 /// fails the call before anything is sent.
-fn check_allowlist(entries: Vec<String>) -> Result<Vec<String>> {
-    entries
-        .into_iter()
-        .map(|entry| {
-            AllowlistEntry::normalised(entry)
-                .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))
-        })
-        .collect()
+fn check_allowlist(mut entries: Vec<String>) -> Result<Vec<String>> {
+    // In place: each entry is kept or replaced by its normal form in the
+    // list it came in, without the fallible collect into a new one.
+    for entry in &mut entries {
+        *entry = AllowlistEntry::normalised(std::mem::take(entry))
+            .map_err(|e| Error::invalid("domain_allowlist", e.to_string()))?;
+    }
+    Ok(entries)
 }
