@@ -5,24 +5,27 @@
 # with the canned server in another process (so none of its work counts);
 # the bench binary's counting allocator gives the allocations per call.
 #
-#   scripts/instructions.sh            list() and create, N = 200 (~1 min once built)
+#   scripts/instructions.sh            list() and create, N = 200 (~1.5 min once built)
 #   scripts/instructions.sh --calls N  another N
 #
-# Fails when the SDK's instructions per call exceed MAX_RATIO (default 1.05)
-# times the raw side's for list(), or MAX_RATIO_CREATE (default 1.06) for
-# create. create is at 1.047 (BENCHMARKS.md: the facade's input checks and
-# the boxed IntoFuture, which the raw side has no counterpart for, and the
-# generated method's own request building); its bound leaves 1.3% for the
-# +-0.4% that code layout moves a count between unrelated builds, so that
-# only a real regression fails it. Needs valgrind
+# Fails when the SDK's instructions per call exceed their bound times the
+# raw side's: MAX_RATIO (default 1.02) for list(), MAX_RATIO_SEND (default
+# 1.025) for create through `.send().await`, MAX_RATIO_CREATE (default 1.035)
+# for create through `.await` on the builder, which adds the IntoFuture box
+# (~700 instructions: a 3 KB allocation, which glibc serves from its large
+# bins). Measured: 1.010, 1.018 and 1.026 (BENCHMARKS.md); each bound leaves
+# about 1% over the measurement for the +-0.4% that code layout alone moves
+# a count between unrelated builds, so that only a real regression fails.
+# Needs valgrind
 # (installed with apt-get when missing and running as root, as .ci/run does
 # for OpenSSL).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 calls=200
-max_ratio="${MAX_RATIO:-1.05}"
-max_ratio_create="${MAX_RATIO_CREATE:-1.06}"
+max_ratio="${MAX_RATIO:-1.02}"
+max_ratio_send="${MAX_RATIO_SEND:-1.025}"
+max_ratio_create="${MAX_RATIO_CREATE:-1.035}"
 while [ $# -gt 0 ]; do
     case "$1" in
         --calls) calls="$2"; shift 2 ;;
@@ -88,10 +91,17 @@ echo "== instructions and allocations per call ($calls calls each, one thread, s
 echo
 echo "| per call | SDK instructions | raw instructions | SDK / raw | SDK allocations | raw allocations | bound | verdict |"
 echo "|---|---:|---:|---:|---:|---:|---:|---|"
-for pair in "list() of 10 keys:sdk:raw:$max_ratio" "create:sdk-create:raw-create:$max_ratio_create"; do
+# Each side counted once (the raw create is the baseline of both creates).
+declare -A counted
+for side in sdk raw sdk-create-send sdk-create raw-create; do
+    counted[$side]="$(count "$side")"
+done
+for pair in "list() of 10 keys:sdk:raw:$max_ratio" \
+    "create, .send().await:sdk-create-send:raw-create:$max_ratio_send" \
+    "create, .await:sdk-create:raw-create:$max_ratio_create"; do
     IFS=: read -r label sdk raw bound <<<"$pair"
-    read -r si sa sb <<<"$(count "$sdk")"
-    read -r ri ra rb <<<"$(count "$raw")"
+    read -r si sa sb <<<"${counted[$sdk]}"
+    read -r ri ra rb <<<"${counted[$raw]}"
     verdict="$(python3 -c "r = $si / $ri; print(f'{r:.4f}', 'met' if r <= $bound else 'MISSED')")"
     read -r ratio ok <<<"$verdict"
     echo "| $label | $si | $ri | $ratio | $sa ($sb B) | $ra ($rb B) | $bound | $ok |"
