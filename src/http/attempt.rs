@@ -385,11 +385,23 @@ mod tests {
         assert_eq!(id(&[("x-request-id", "a")]).unwrap(), "a");
         assert_eq!(id(&[("request-id", "b")]).unwrap(), "b");
         // Whichever comes first, x-request-id wins.
-        assert_eq!(id(&[("request-id", "b"), ("x-request-id", "a")]).unwrap(), "a");
-        assert_eq!(id(&[("x-request-id", "a"), ("request-id", "b")]).unwrap(), "a");
+        assert_eq!(
+            id(&[("request-id", "b"), ("x-request-id", "a")]).unwrap(),
+            "a"
+        );
+        assert_eq!(
+            id(&[("x-request-id", "a"), ("request-id", "b")]).unwrap(),
+            "a"
+        );
         // Of several values, the first.
-        assert_eq!(id(&[("request-id", "b"), ("request-id", "c")]).unwrap(), "b");
-        assert_eq!(id(&[("content-type", "text/plain"), ("x-request-idx", "z")]), None);
+        assert_eq!(
+            id(&[("request-id", "b"), ("request-id", "c")]).unwrap(),
+            "b"
+        );
+        assert_eq!(
+            id(&[("content-type", "text/plain"), ("x-request-idx", "z")]),
+            None
+        );
         assert_eq!(id(&[]), None);
     }
 }
