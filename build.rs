@@ -348,8 +348,13 @@ mod codegen {
     /// VALUE); if let .. { header_map.insert(..); } }`, each NAME a constant. `RequestBuilder::headers`
     /// replaces what the request had under each name, so with distinct names
     /// `insert` sends exactly the same headers, in the same order. A method in
-    /// any other shape (a name given twice or not as a literal, a statement
-    /// that does more than append) is left as progenitor wrote it.
+    /// any other shape (a map that does not start empty, a name given twice
+    /// or not as a literal, a statement that does more than append, the merge
+    /// anywhere but just before `build`, as with progenitor's websocket
+    /// headers) is left as progenitor wrote it. One difference: a header
+    /// value that does not convert (`try_into()?`) is now found after
+    /// `build()?`, so a request that fails both ways reports the build error;
+    /// either way nothing is sent.
     fn set_headers_in_place(file: &mut syn::File) {
         for item in &mut file.items {
             let syn::Item::Impl(block) = item else {
@@ -377,7 +382,10 @@ mod codegen {
         let Some(request_at) = stmts.iter().position(|s| declares(s, "request")) else {
             return;
         };
-        let Some(header_stmts) = stmts.get(map_at + 1..request_at) else {
+        if !stmts.get(map_at).is_some_and(declares_empty_header_map) {
+            return;
+        }
+        let Some(header_stmts) = stmts.get(map_at.saturating_add(1)..request_at) else {
             return;
         };
         let mut names = Vec::new();
@@ -401,7 +409,7 @@ mod codegen {
             append_to_insert(stmt, name);
         }
         // `request_at` moved up by what was drained.
-        let after_request = map_at + 1;
+        let after_request = map_at.saturating_add(1);
         stmts.insert(
             after_request,
             syn::parse_quote!({
@@ -479,21 +487,54 @@ mod codegen {
         }
     }
 
-    /// Removes `.headers(header_map)` from a method-call chain; whether it was there.
+    /// Removes `.headers(header_map)` from `<chain>.headers(header_map).build()?`
+    /// (the merge as the last step before `build`, so nothing appended after it
+    /// changes order); whether it was there in that place.
     fn remove_headers_call(expr: &mut syn::Expr) -> bool {
-        match expr {
-            syn::Expr::Try(t) => remove_headers_call(&mut t.expr),
-            syn::Expr::MethodCall(call) => {
-                let is_merge = call.method == "headers"
-                    && call.args.len() == 1
-                    && matches!(call.args.first(),
-                        Some(syn::Expr::Path(p)) if p.path.is_ident("header_map"));
-                if is_merge {
-                    *expr = (*call.receiver).clone();
-                    true
-                } else {
-                    remove_headers_call(&mut call.receiver)
-                }
+        let syn::Expr::Try(tried) = expr else {
+            return false;
+        };
+        let syn::Expr::MethodCall(build) = &mut *tried.expr else {
+            return false;
+        };
+        if build.method != "build" || !build.args.is_empty() {
+            return false;
+        }
+        let syn::Expr::MethodCall(merge) = &*build.receiver else {
+            return false;
+        };
+        let is_merge = merge.method == "headers"
+            && merge.args.len() == 1
+            && matches!(merge.args.first(),
+                Some(syn::Expr::Path(p)) if p.path.is_ident("header_map"));
+        if !is_merge {
+            return false;
+        }
+        let chain = (*merge.receiver).clone();
+        *build.receiver = chain;
+        true
+    }
+
+    /// Whether `stmt` is `let mut header_map = HeaderMap::with_capacity(..)`
+    /// or `HeaderMap::new()`: a map that starts empty.
+    fn declares_empty_header_map(stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Local(local) = stmt else {
+            return false;
+        };
+        let Some(init) = &local.init else {
+            return false;
+        };
+        let syn::Expr::Call(call) = &*init.expr else {
+            return false;
+        };
+        let syn::Expr::Path(path) = &*call.func else {
+            return false;
+        };
+        let mut last = path.path.segments.iter().rev();
+        match (last.next(), last.next()) {
+            (Some(function), Some(ty)) => {
+                ty.ident == "HeaderMap"
+                    && (function.ident == "with_capacity" || function.ident == "new")
             }
             _ => false,
         }

@@ -5,7 +5,7 @@
 # with the canned server in another process (so none of its work counts);
 # the bench binary's counting allocator gives the allocations per call.
 #
-#   scripts/instructions.sh            list() and create, N = 200 (~1.5 min once built)
+#   scripts/instructions.sh            list() and create, N = 200 (~20 s once built)
 #   scripts/instructions.sh --calls N  another N
 #
 # Fails when the SDK's instructions per call exceed their bound times the
@@ -13,7 +13,7 @@
 # 1.025) for create through `.send().await`, MAX_RATIO_CREATE (default 1.035)
 # for create through `.await` on the builder, which adds the IntoFuture box
 # (~700 instructions: a 3 KB allocation, which glibc serves from its large
-# bins). Measured: 1.010, 1.018 and 1.026 (BENCHMARKS.md); each bound leaves
+# bins). Measured: 1.010, 1.017 and 1.025 (BENCHMARKS.md); each bound leaves
 # about 1% over the measurement for the +-0.4% that code layout alone moves
 # a count between unrelated builds, so that only a real regression fails.
 # Needs valgrind

@@ -71,7 +71,10 @@ pub(crate) fn send_once(
     // made for it alone.
     let sent = callers_client.then(|| request.url().clone());
     let limits = (settings.max_response_bytes, MAX_ERROR_BODY);
-    // reqwest's future does nothing until it is polled.
+    // reqwest builds its request here (the client's default headers merged,
+    // its own timeouts' timers made), but sends nothing until the future is
+    // polled; both callers await it at once, and the SDK's own timer is made
+    // inside the future.
     let pending = http.execute(request);
     async move {
         // One timer for the head and every body frame.

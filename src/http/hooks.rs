@@ -358,7 +358,9 @@ impl ClientHooks<Transport> for crate::raw::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let shared = &ClientInfo::inner(self).shared;
         let headers = request.headers_mut();
-        headers.reserve(shared.headers.len() + 1);
+        // Room for the client's headers and `Accept`; only a hint (a map past
+        // http's size limit would fail at the insert, not panic here).
+        let _ = headers.try_reserve(shared.headers.len().saturating_add(1));
         // A header the generated code set from a parameter (an explicit
         // `X-Account-ID`) wins over the client's; a client header given
         // several times is sent with every value. `iter` yields the values
@@ -385,13 +387,17 @@ impl ClientHooks<Transport> for crate::raw::Client {
                 }
             }
         }
-        // One lookup: swap the SDK's `Accept` in, and put back an `Accept`
-        // that asked for more than JSON.
+        // One lookup: the SDK's `Accept` where the request asks for JSON
+        // alone or says nothing; an `Accept` that asks for more is kept.
         let accept = HeaderValue::from_static(ACCEPT_JSON_OR_TEXT);
-        if let Some(asked) = headers.insert(ACCEPT, accept)
-            && asked != "application/json"
-        {
-            headers.insert(ACCEPT, asked);
+        match headers.entry(ACCEPT) {
+            Entry::Occupied(mut asked) if asked.get() == "application/json" => {
+                asked.insert(accept);
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(none) => {
+                none.insert(accept);
+            }
         }
         Ok(())
     }
