@@ -305,31 +305,40 @@ mod codegen {
     /// docs; `AsRef::<str>` spelled out). `AsRef<str>` keeps it honest: an
     /// argument that is not text fails to compile rather than change the text.
     fn join_urls(file: &mut syn::File) {
-        for item in &mut file.items {
-            let syn::Item::Impl(block) = item else {
-                continue;
-            };
-            if block.trait_.is_some() || !is_path_named(&block.self_ty, "Client") {
-                continue;
-            }
-            for item in &mut block.items {
-                let syn::ImplItem::Fn(method) = item else {
+        for method in client_methods(file) {
+            for stmt in &mut method.block.stmts {
+                let syn::Stmt::Local(local) = stmt else {
                     continue;
                 };
-                for stmt in &mut method.block.stmts {
-                    let syn::Stmt::Local(local) = stmt else {
-                        continue;
-                    };
-                    let is_url = matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url");
-                    let Some(init) = local.init.as_mut().filter(|_| is_url) else {
-                        continue;
-                    };
-                    if let Some(joined) = joined_url(&init.expr) {
-                        *init.expr = joined;
-                    }
+                let is_url = matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url");
+                let Some(init) = local.init.as_mut().filter(|_| is_url) else {
+                    continue;
+                };
+                if let Some(joined) = joined_url(&init.expr) {
+                    *init.expr = joined;
                 }
             }
         }
+    }
+
+    /// The generated endpoint methods: the functions of `impl Client` (the
+    /// inherent impl, not its trait impls).
+    fn client_methods(file: &mut syn::File) -> impl Iterator<Item = &mut syn::ImplItemFn> {
+        file.items
+            .iter_mut()
+            .filter_map(|item| match item {
+                syn::Item::Impl(block)
+                    if block.trait_.is_none() && is_path_named(&block.self_ty, "Client") =>
+                {
+                    Some(block.items.iter_mut())
+                }
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|item| match item {
+                syn::ImplItem::Fn(method) => Some(method),
+                _ => None,
+            })
     }
 
     /// Rewrites each method's header parameters to be set on the built
@@ -345,8 +354,9 @@ mod codegen {
     ///
     /// becomes the request without `.headers(header_map)`, then
     /// `{ let header_map = request.headers_mut(); header_map.insert(NAME,
-    /// VALUE); if let .. { header_map.insert(..); } }`, each NAME a constant. `RequestBuilder::headers`
-    /// replaces what the request had under each name, so with distinct names
+    /// VALUE); if let .. { header_map.insert(..); } }`, each NAME a
+    /// constant. `RequestBuilder::headers` replaces what the request had
+    /// under each name, so with distinct names
     /// `insert` sends exactly the same headers, in the same order. A method in
     /// any other shape (a map that does not start empty, a name given twice
     /// or not as a literal, a statement that does more than append, the merge
@@ -356,18 +366,8 @@ mod codegen {
     /// `build()?`, so a request that fails both ways reports the build error;
     /// either way nothing is sent.
     fn set_headers_in_place(file: &mut syn::File) {
-        for item in &mut file.items {
-            let syn::Item::Impl(block) = item else {
-                continue;
-            };
-            if block.trait_.is_some() || !is_path_named(&block.self_ty, "Client") {
-                continue;
-            }
-            for item in &mut block.items {
-                if let syn::ImplItem::Fn(method) = item {
-                    set_method_headers_in_place(&mut method.block.stmts);
-                }
-            }
+        for method in client_methods(file) {
+            set_method_headers_in_place(&mut method.block.stmts);
         }
     }
 

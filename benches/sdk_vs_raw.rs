@@ -357,26 +357,20 @@ impl Sides {
             .expect("raw list")
             .len()
     }
-    async fn sdk_create(&self) -> usize {
-        let created = self
-            .sdk
+    /// The create both SDK sides make.
+    fn sdk_create_builder(&self) -> kataven::widget_keys::CreateWidgetKey<'_> {
+        self.sdk
             .widget_keys()
             .create(CREATE_NAME)
             .domain_allowlist(CREATE_ALLOWLIST)
-            .await
-            .expect("sdk create");
+    }
+    async fn sdk_create(&self) -> usize {
+        let created = self.sdk_create_builder().await.expect("sdk create");
         created.public_key.as_str().len()
     }
     /// The same create through `send()`, whose future is not boxed.
     async fn sdk_create_send(&self) -> usize {
-        let created = self
-            .sdk
-            .widget_keys()
-            .create(CREATE_NAME)
-            .domain_allowlist(CREATE_ALLOWLIST)
-            .send()
-            .await
-            .expect("sdk create");
+        let created = self.sdk_create_builder().send().await.expect("sdk create");
         created.public_key.as_str().len()
     }
     async fn raw_create(&self) -> usize {
