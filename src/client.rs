@@ -452,7 +452,8 @@ impl ClientBuilder {
     /// again with the same name, it adds a value (both are sent, in order),
     /// as `HeaderMap::append` does. The SDK's own headers (`Authorization`,
     /// `User-Agent`, `Accept`, `X-Account-ID`, ...) are refused here: set
-    /// them with their own methods. Checked in [`build`](Self::build).
+    /// them with their own methods. At most 100 values in all. Checked in
+    /// [`build`](Self::build).
     ///
     /// ```
     /// let err = kataven::Client::builder()
@@ -581,6 +582,15 @@ impl ClientBuilder {
                 .map_err(|_| Error::invalid("account_id", account::RULE))?;
             headers.insert(HeaderName::from_static(ACCOUNT_HEADER), value);
         }
+        if self.headers.len() > MAX_EXTRA_HEADERS {
+            return Err(Error::invalid(
+                "header",
+                format!(
+                    "{} extra header values; at most {MAX_EXTRA_HEADERS} are sent",
+                    self.headers.len()
+                ),
+            ));
+        }
         for (name, value) in &self.headers {
             let (name, value) = check_header(name, value)?;
             headers.append(name, value);
@@ -707,6 +717,12 @@ fn check_account(account: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// The most extra header values a client sends. Servers refuse requests
+/// with many more headers (hyper answers past 100 with an error), and the
+/// bound keeps every request's header map far below http's size limit,
+/// past which its inserts panic (the hooks add these to each request).
+const MAX_EXTRA_HEADERS: usize = 100;
 
 fn check_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue)> {
     let parsed = HeaderName::try_from(name).map_err(|_| {

@@ -358,9 +358,10 @@ impl ClientHooks<Transport> for crate::raw::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let shared = &ClientInfo::inner(self).shared;
         let headers = request.headers_mut();
-        // Room for the client's headers and `Accept`; only a hint (a map past
-        // http's size limit would fail at the insert, not panic here).
-        let _ = headers.try_reserve(shared.headers.len().saturating_add(1));
+        // Room for the client's headers and `Accept`. The builder bounds the
+        // client's headers (`MAX_EXTRA_HEADERS` in client.rs), far below
+        // http's size limit, so neither this nor the inserts below can panic.
+        headers.reserve(shared.headers.len().saturating_add(1));
         // A header the generated code set from a parameter (an explicit
         // `X-Account-ID`) wins over the client's; a client header given
         // several times is sent with every value. `iter` yields the values

@@ -110,3 +110,28 @@ fn the_sdks_own_headers_are_refused_as_extra_headers() {
         );
     }
 }
+
+/// A client sends at most 100 extra header values: the 101st is refused when
+/// the client is built, before any request (past http's own limit on a
+/// header map, adding them to a request would panic).
+#[test]
+fn more_than_a_hundred_extra_headers_are_refused() {
+    let with = |n: usize| {
+        (0..n).fold(kataven::Client::builder().api_key(KEY), |builder, i| {
+            builder.header(format!("x-extra-{i}"), "1")
+        })
+    };
+    assert!(with(100).build().is_ok());
+    let err = with(101).build().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput {
+                field: "header",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("at most 100"), "{err}");
+}
